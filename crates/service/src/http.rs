@@ -1,0 +1,441 @@
+//! actix-web plumbing shared by smd and bss (and tftpd's optional HTTP side).
+//!
+//! Every error leaves as RFC 7807 problem JSON: handler errors ([`Problem`]), bad
+//! bodies and query strings ([`ApiJson`], [`QueryParams`]), unknown routes
+//! ([`not_found`]), wrong methods ([`allow`]), and anything actix itself answers
+//! with plain text (rewritten by the [`app`] middleware). Every request runs in a
+//! tracing span carrying its request id, which is echoed in `X-Request-Id`.
+
+use std::fmt;
+use std::future::{ready, Ready};
+use std::str::FromStr;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next, NormalizePath, TrailingSlash};
+use actix_web::{web, App, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use futures_util::future::LocalBoxFuture;
+use ochami_types::ProblemDetails;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+/// The request-id header, accepted from the client or generated.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// An HTTP error answered as problem JSON. Build one with the constructors; the
+/// `detail` should name the field and value at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub detail: String,
+    /// Extra headers, e.g. `Allow` on a 405.
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Problem {
+            status,
+            detail: detail.into(),
+            headers: Vec::new(),
+        }
+    }
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, detail)
+    }
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, detail)
+    }
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, detail)
+    }
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, detail)
+    }
+    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The RFC 7807 body.
+    pub fn body(&self) -> ProblemDetails {
+        ProblemDetails::new(
+            self.status.as_u16(),
+            self.status.canonical_reason().unwrap_or("Error"),
+            self.detail.clone(),
+        )
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status, self.detail)
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        problem_response(self.status, self.body(), &self.headers)
+    }
+}
+
+fn problem_response(
+    status: StatusCode,
+    body: ProblemDetails,
+    headers: &[(HeaderName, String)],
+) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CONTENT_TYPE, ProblemDetails::CONTENT_TYPE));
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            res.insert_header((name.clone(), v));
+        }
+    }
+    // hms-base writes with json.Encoder: a trailing newline.
+    let mut bytes = serde_json::to_vec(&body).unwrap_or_default();
+    bytes.push(b'\n');
+    res.body(bytes)
+}
+
+/// A JSON body, decoded whatever the `Content-Type` (curl `-d` sends
+/// form-urlencoded; OpenCHAMI accepts it). Decoding errors are 400 problem JSON
+/// naming the field path, e.g. `Components[0].State: invalid state 'Bogus' ...`.
+///
+/// Rationale: OpenCHAMI answers 500 to undecodable bodies; a 400 that says
+/// which field is wrong is what a user needs.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body
+                .await
+                .map_err(|e| Problem::bad_request(format!("could not read request body: {e}")))?;
+            decode_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+/// Decode JSON with the error naming the path of the bad field.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::bad_request(
+            "request body is empty; expected a JSON document",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            Problem::bad_request(format!("invalid JSON body: {inner}"))
+        } else {
+            Problem::bad_request(format!("invalid JSON body: field '{path}': {inner}"))
+        }
+    })
+}
+
+/// The query string as (lower-cased name, value) pairs: names are
+/// case-insensitive and repeatable (`type=Node&type=NodeBMC`), as OpenCHAMI's
+/// `r.ParseForm` makes them.
+#[derive(Debug, Clone, Default)]
+pub struct QueryParams(pub Vec<(String, String)>);
+
+impl QueryParams {
+    pub fn parse(query: &str) -> Self {
+        QueryParams(
+            url_pairs(query)
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+        )
+    }
+
+    /// Every value of `name` (case-insensitive), comma lists split.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// The first value of `name`, if any.
+    pub fn first(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+    }
+
+    /// Parse every value of `name`; a bad one is a 400 naming the parameter.
+    pub fn parse_all<T>(&self, name: &str) -> Result<Vec<T>, Problem>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        self.all(name)
+            .into_iter()
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|e| Problem::bad_request(format!("bad query param '{name}': {e}")))
+            })
+            .collect()
+    }
+
+    /// Parse the first value of `name`.
+    pub fn parse_first<T>(&self, name: &str) -> Result<Option<T>, Problem>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        self.first(name)
+            .map(|v| {
+                v.trim().parse::<T>().map_err(|e| {
+                    Problem::bad_request(format!("bad query param '{name}': '{v}': {e}"))
+                })
+            })
+            .transpose()
+    }
+
+    /// A boolean flag: present without value, or `true`/`1`/`yes`.
+    pub fn flag(&self, name: &str) -> Result<bool, Problem> {
+        match self.first(name) {
+            None => Ok(false),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "" | "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(Problem::bad_request(format!(
+                    "bad query param '{name}': '{v}' is not a boolean"
+                ))),
+            },
+        }
+    }
+}
+
+fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(k), percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 3 <= bytes.len() => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl FromRequest for QueryParams {
+    type Error = Problem;
+    type Future = Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(QueryParams::parse(req.query_string())))
+    }
+}
+
+/// Default service for unknown routes: 404 problem JSON.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    Problem::not_found(format!("no such route: {} {}", req.method(), req.path())).error_response()
+}
+
+/// Default service for a resource: 405 problem JSON with an `Allow` header.
+/// Use as `web::resource(p).route(..).default_service(allow("GET, POST"))`.
+pub fn allow(methods: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "method {} not allowed on {}; allow {methods}",
+                req.method(),
+                req.path()
+            ),
+        )
+        .with_header(header::ALLOW, methods)
+        .error_response()
+    })
+}
+
+/// A new actix App with the shared middleware: request ids and access log,
+/// trailing-slash tolerance, problem JSON for every error, JSON 404s.
+pub fn app(
+    configure: impl FnOnce(&mut web::ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .configure(configure)
+        .default_service(web::to(not_found))
+        .wrap(from_fn(problem_everywhere))
+        .wrap(NormalizePath::new(TrailingSlash::Trim))
+        .wrap(from_fn(request_id))
+}
+
+/// Give every request a span with its request id; echo the id; log the outcome.
+async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let mut res = match result {
+        Ok(res) => res,
+        Err(e) => return Err(e),
+    };
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(X_REQUEST_ID, v);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "served"
+        )
+    });
+    Ok(res)
+}
+
+/// Rewrite any error response that is not problem JSON already (actix's own
+/// plain-text 400/404/405/413s) into problem JSON, keeping status and headers.
+async fn problem_everywhere(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(b"application/problem+json"));
+    if status.as_u16() < 400 || is_problem {
+        return Ok(res);
+    }
+    let (req, res) = res.into_parts();
+    let headers: Vec<(HeaderName, String)> = res
+        .headers()
+        .iter()
+        .filter(|(k, _)| *k != header::CONTENT_TYPE && *k != header::CONTENT_LENGTH)
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.clone(), v.to_owned())))
+        .collect();
+    let body = actix_web::body::to_bytes(res.into_body())
+        .await
+        .unwrap_or_default();
+    let detail = String::from_utf8_lossy(&body).trim().to_owned();
+    let detail = if detail.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        detail
+    };
+    let body = ProblemDetails::new(
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error"),
+        detail,
+    );
+    Ok(ServiceResponse::new(
+        req,
+        problem_response(status, body, &headers),
+    ))
+}
+
+/// How long a stopping server waits for in-flight requests.
+pub const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_params_are_case_insensitive_repeatable_and_split() {
+        let q = QueryParams::parse("Type=Node&type=NodeBMC,Chassis&mac=aa%3Abb&x=a+b&flag");
+        assert_eq!(q.all("TYPE"), ["Node", "NodeBMC", "Chassis"]);
+        assert_eq!(q.first("mac"), Some("aa:bb"));
+        assert_eq!(q.first("x"), Some("a b"));
+        assert!(q.flag("flag").unwrap());
+        assert!(!q.flag("nope").unwrap());
+        let e = q.parse_all::<u32>("type").unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(
+            e.detail.starts_with("bad query param 'type'"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            n: u32,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            items: Vec<Inner>,
+        }
+        let e = decode_json::<Outer>(br#"{"items":[{"n":1},{"n":"x"}]}"#).unwrap_err();
+        assert!(e.detail.contains("field 'items[1].n'"), "{}", e.detail);
+        let e = decode_json::<Outer>(b"  ").unwrap_err();
+        assert!(e.detail.contains("empty"));
+        let e = decode_json::<Outer>(b"{nope").unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    }
+}

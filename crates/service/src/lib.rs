@@ -1,0 +1,17 @@
+//! What every ochami daemon shares, written once.
+//!
+//! - [`config`]: figment loading (defaults ← TOML ← environment) with one-line,
+//!   exit-code-2 errors naming the key.
+//! - [`logging`]: tracing-subscriber in text or JSON.
+//! - [`http`]: actix-web plumbing — problem JSON for every error, request ids,
+//!   a JSON/query extractor that names the bad field, server start on a given
+//!   listener with graceful shutdown.
+//! - [`db`]: the deadpool-postgres pool and the migration runner.
+//!
+//! This crate holds no service's routes or tables.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod logging;

@@ -1,0 +1,82 @@
+//! `cargo xtask test`: make sure the system tools the tests drive are installed,
+//! then run the whole suite.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::run_cmd;
+
+/// Debian packages the test suite drives, and a file each one provides (to
+/// tell whether it is installed without asking dpkg).
+pub const PACKAGES: &[(&str, &str)] = &[
+    ("postgresql", "/usr/lib/postgresql"),
+    ("qemu-system-x86", "/usr/bin/qemu-system-x86_64"),
+    ("ipxe", "/usr/lib/ipxe/undionly.kpxe"),
+    ("ovmf", "/usr/share/OVMF/OVMF_CODE_4M.fd"),
+    ("busybox-static", "/bin/busybox"),
+    ("cpio", "/usr/bin/cpio"),
+    ("iproute2", "/usr/sbin/ip"),
+    ("curl", "/usr/bin/curl"),
+    ("tftp-hpa", "/usr/bin/tftp"),
+    ("atftp", "/usr/bin/atftp"),
+    ("tftpd-hpa", "/usr/sbin/in.tftpd"),
+    ("isc-dhcp-client", "/usr/sbin/dhclient"),
+    ("udhcpc", "/usr/sbin/udhcpc"),
+    ("kea-admin", "/usr/sbin/perfdhcp"),
+    ("kea-dhcp4-server", "/usr/sbin/kea-dhcp4"),
+    ("dnsmasq-base", "/usr/sbin/dnsmasq"),
+    ("nginx-light", "/usr/sbin/nginx"),
+    ("wrk", "/usr/bin/wrk"),
+    ("sqlite3", "/usr/bin/sqlite3"),
+];
+
+pub fn ensure_packages() -> Result<(), String> {
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .filter(|(_, f)| !Path::new(f).exists())
+        .map(|(p, _)| *p)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    if !root {
+        return Err(format!(
+            "missing system packages: {}; install them with: sudo apt-get install -y {}",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    eprintln!("xtask: installing {}", missing.join(" "));
+    run_cmd(
+        Command::new("apt-get")
+            .args(["update", "-qq"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    run_cmd(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    // Debian starts some daemons on install; the tests start their own.
+    for svc in ["postgresql", "tftpd-hpa", "nginx", "kea-dhcp4-server"] {
+        let _ = Command::new("service").args([svc, "stop"]).output();
+    }
+    Ok(())
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    ensure_packages()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run_cmd(Command::new(&cargo).args(["build", "--workspace", "--bins"]))?;
+    run_cmd(
+        Command::new(&cargo)
+            .args(["test", "--workspace"])
+            .args(args),
+    )
+}
