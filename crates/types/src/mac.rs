@@ -114,6 +114,14 @@ impl<'de> Deserialize<'de> for MacAddr {
     }
 }
 
+impl utoipa::PartialSchema for MacAddr {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::string_schema("MAC address", "aa:bb:cc:dd:ee:ff")
+    }
+}
+
+impl utoipa::ToSchema for MacAddr {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,11 +181,3 @@ mod tests {
         }
     }
 }
-
-impl utoipa::PartialSchema for MacAddr {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        crate::string_schema("MAC address", "aa:bb:cc:dd:ee:ff")
-    }
-}
-
-impl utoipa::ToSchema for MacAddr {}

@@ -280,6 +280,14 @@ impl<'de> Deserialize<'de> for Xname {
     }
 }
 
+impl utoipa::PartialSchema for Xname {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::string_schema("HMS component name (xname)", "x1000c1s7b0n0")
+    }
+}
+
+impl utoipa::ToSchema for Xname {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,11 +497,3 @@ mod tests {
         }
     }
 }
-
-impl utoipa::PartialSchema for Xname {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        crate::string_schema("HMS component name (xname)", "x1000c1s7b0n0")
-    }
-}
-
-impl utoipa::ToSchema for Xname {}
