@@ -3,6 +3,7 @@
 //! Keep dependencies few: this crate shells out to cargo, apt-get and the
 //! project's own binaries.
 
+mod bench;
 mod test;
 
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
                     every test: cargo test --workspace [ARGS..]
 ";
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "test" => test::run(rest),
+        "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
