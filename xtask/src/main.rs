@@ -4,6 +4,7 @@
 //! project's own binaries.
 
 mod bench;
+mod openapi;
 mod test;
 
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
+  openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
                     every test: cargo test --workspace [ARGS..]
 ";
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cmd {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "openapi" => openapi::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -56,4 +59,15 @@ pub fn run_cmd(cmd: &mut std::process::Command) -> Result<(), String> {
     } else {
         Err(format!("{:?} failed: {status}", cmd))
     }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> std::path::PathBuf {
+    let here = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(|p| p.to_path_buf()).unwrap_or(here)
+}
+
+/// The cargo that runs us.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }

@@ -29,7 +29,31 @@ pub fn load<T>(prefix: &str, file: Option<&Path>) -> Result<T, ConfigError>
 where
     T: Serialize + DeserializeOwned + Default,
 {
-    let mut fig = Figment::from(Serialized::defaults(T::default()));
+    let fig = figment(
+        Figment::from(Serialized::defaults(T::default())),
+        prefix,
+        file,
+    )?;
+    fig.extract::<T>().map_err(|e| describe(prefix, &fig, e))
+}
+
+/// Like [`load`], for two structs sharing one namespace (a daemon's own
+/// settings and the shared [`crate::db::DbSettings`]). Rationale: serde's
+/// `flatten` loses the key path, and the error must name the key.
+pub fn load_pair<T, U>(prefix: &str, file: Option<&Path>) -> Result<(T, U), ConfigError>
+where
+    T: Serialize + DeserializeOwned + Default,
+    U: Serialize + DeserializeOwned + Default,
+{
+    let base =
+        Figment::from(Serialized::defaults(T::default())).merge(Serialized::defaults(U::default()));
+    let fig = figment(base, prefix, file)?;
+    let t = fig.extract::<T>().map_err(|e| describe(prefix, &fig, e))?;
+    let u = fig.extract::<U>().map_err(|e| describe(prefix, &fig, e))?;
+    Ok((t, u))
+}
+
+fn figment(mut fig: Figment, prefix: &str, file: Option<&Path>) -> Result<Figment, ConfigError> {
     if let Some(path) = file {
         if !path.exists() {
             return Err(ConfigError(format!(
@@ -39,8 +63,7 @@ where
         }
         fig = fig.merge(Toml::file(path));
     }
-    fig = fig.merge(Env::prefixed(prefix));
-    fig.extract::<T>().map_err(|e| describe(prefix, &fig, e))
+    Ok(fig.merge(Env::prefixed(prefix)))
 }
 
 fn describe(prefix: &str, fig: &Figment, err: figment::Error) -> ConfigError {

@@ -351,19 +351,20 @@ async fn request_id(
     Ok(res)
 }
 
-/// Rewrite any error response that is not problem JSON already (actix's own
-/// plain-text 400/404/405/413s) into problem JSON, keeping status and headers.
+/// Rewrite any error response that is not JSON already (actix's own plain-text
+/// 400/404/405/413s) into problem JSON, keeping status and headers.
 async fn problem_everywhere(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes().starts_with(b"application/problem+json"));
-    if status.as_u16() < 400 || is_problem {
+    // A handler that answered JSON meant it (bss's 500 status bodies); only
+    // actix's own plain-text or empty error bodies are rewritten.
+    let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|ct| {
+        ct.as_bytes().starts_with(b"application/") && ct.as_bytes().windows(4).any(|w| w == b"json")
+    });
+    if status.as_u16() < 400 || is_json {
         return Ok(res);
     }
     let (req, res) = res.into_parts();

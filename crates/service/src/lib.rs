@@ -15,3 +15,4 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod logging;
+pub mod server;

@@ -1,0 +1,58 @@
+//! bss's configuration: `BSS_*` environment, `--config` TOML, defaults.
+
+use std::net::SocketAddr;
+
+use ochami_service::cli::CommonArgs;
+use ochami_service::config::{self, ConfigError};
+use ochami_service::db::DbSettings;
+use ochami_service::logging::LogFormat;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `BSS_LISTEN`: where the API listens.
+    pub listen: SocketAddr,
+    /// `BSS_LOG_FORMAT`: text or json.
+    pub log_format: LogFormat,
+    /// `BSS_WORKERS`: HTTP worker threads (0 = one per core).
+    pub workers: usize,
+    /// `BSS_DB_POOL_SIZE`: PostgreSQL connections.
+    pub db_pool_size: usize,
+    /// `BSS_DATABASE_URL`, or OpenCHAMI's `BSS_DBHOST`, `BSS_DBPORT`, ... .
+    #[serde(skip)]
+    pub db: DbSettings,
+    /// `BSS_SMD_URL`: where SMD answers (without `/hsm/v2`).
+    pub smd_url: Url,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "0.0.0.0:27778".parse().expect("valid default"),
+            log_format: LogFormat::Text,
+            workers: 0,
+            db_pool_size: 16,
+            db: DbSettings::default(),
+            smd_url: Url::parse("http://localhost:27779").expect("valid default"),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults ← `--config` file ← `BSS_*` environment ← `--log-format`.
+    pub fn load(args: &CommonArgs) -> Result<Config, ConfigError> {
+        let (mut c, db): (Config, DbSettings) = config::load_pair("BSS_", args.config.as_deref())?;
+        c.db = db;
+        if let Some(f) = args.log_format {
+            c.log_format = f;
+        }
+        Ok(c)
+    }
+
+    /// The effective connection string (OpenCHAMI's defaults: `bssdb`, user `bssuser`).
+    pub fn database(&self) -> String {
+        self.db.connection_string("bssdb", Some("bssuser"))
+    }
+}

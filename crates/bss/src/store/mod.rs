@@ -1,0 +1,22 @@
+//! Every SQL statement bss runs lives under this module; handlers never see SQL.
+
+use deadpool_postgres::Pool;
+use ochami_service::db::{pool_error, query_error};
+use ochami_service::http::Problem;
+
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    pub fn new(pool: Pool) -> Self {
+        Store { pool }
+    }
+
+    /// Readiness: the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), Problem> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client.simple_query("SELECT 1").await.map_err(query_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,64 @@
+//! smd's configuration: `SMD_*` environment, `--config` TOML, defaults.
+
+use std::net::SocketAddr;
+
+use ochami_service::cli::CommonArgs;
+use ochami_service::config::{self, ConfigError};
+use ochami_service::db::DbSettings;
+use ochami_service::logging::LogFormat;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `SMD_LISTEN`: where the API listens.
+    pub listen: SocketAddr,
+    /// `SMD_LOG_FORMAT`: text or json.
+    pub log_format: LogFormat,
+    /// `SMD_WORKERS`: HTTP worker threads (0 = one per core).
+    pub workers: usize,
+    /// `SMD_DB_POOL_SIZE`: PostgreSQL connections.
+    pub db_pool_size: usize,
+    /// `SMD_DATABASE_URL`, or OpenCHAMI's `SMD_DBHOST`, `SMD_DBPORT`, ... .
+    #[serde(skip)]
+    pub db: DbSettings,
+    /// `SMD_HIDE_PASSWORDS` (or OpenCHAMI's `SMD_RVAULT`): never return
+    /// RedfishEndpoint passwords from GET.
+    pub hide_passwords: bool,
+    pub rvault: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "0.0.0.0:27779".parse().expect("valid default"),
+            log_format: LogFormat::Text,
+            workers: 0,
+            db_pool_size: 16,
+            db: DbSettings::default(),
+            hide_passwords: false,
+            rvault: false,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults ← `--config` file ← `SMD_*` environment ← `--log-format`.
+    pub fn load(args: &CommonArgs) -> Result<Config, ConfigError> {
+        let (mut c, db): (Config, DbSettings) = config::load_pair("SMD_", args.config.as_deref())?;
+        c.db = db;
+        if let Some(f) = args.log_format {
+            c.log_format = f;
+        }
+        Ok(c)
+    }
+
+    /// The effective connection string (OpenCHAMI's default database `hmsds`).
+    pub fn database(&self) -> String {
+        self.db.connection_string("hmsds", None)
+    }
+
+    pub fn passwords_hidden(&self) -> bool {
+        self.hide_passwords || self.rvault
+    }
+}

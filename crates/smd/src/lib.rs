@@ -1,0 +1,75 @@
+//! smd: the State Management Database (HSM v2 API) on PostgreSQL.
+//!
+//! `api` holds the routes (thin actix handlers), `store` every SQL statement,
+//! `model` the wire types. smd never calls other services.
+
+pub mod api;
+pub mod config;
+pub mod store;
+
+use std::net::TcpListener;
+
+use actix_web::web;
+use ochami_service::db::{self, Migration};
+use ochami_service::server::HttpService;
+
+pub use config::Config;
+
+/// smd's schema, in order. Files live in `migrations/smd/`.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../../../migrations/smd/0001_init.sql"),
+}];
+
+/// Shared state of the handlers.
+pub struct AppState {
+    pub store: store::Store,
+    pub config: Config,
+}
+
+/// Build the server on `listener`: connect, refuse a schema that is behind.
+pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService, String> {
+    let pool =
+        db::pool(&config.database(), "SMD_DATABASE_URL", config.db_pool_size).map_err(|e| e.0)?;
+    db::check_schema(&pool, "smd", MIGRATIONS)
+        .await
+        .map_err(|e| e.to_string())?;
+    let workers = config.workers;
+    let state = web::Data::new(AppState {
+        store: store::Store::new(pool),
+        config,
+    });
+    HttpService::start(listener, workers, move |cfg| {
+        api::configure(cfg, state.clone())
+    })
+    .map_err(|e| format!("cannot start the HTTP server: {e}"))
+}
+
+/// Run the daemon until SIGTERM/SIGINT.
+pub async fn run(config: Config) -> Result<(), String> {
+    let listener = TcpListener::bind(config.listen)
+        .map_err(|e| format!("cannot listen on {} (SMD_LISTEN): {e}", config.listen))?;
+    let service = build(config, listener).await?;
+    tracing::info!(addr = %service.addr, "smd listening");
+    service.server.await.map_err(|e| e.to_string())
+}
+
+/// `smd migrate`: apply pending migrations.
+pub async fn migrate(config: &Config) -> Result<(), String> {
+    let mut client = db::connect(&config.database())
+        .await
+        .map_err(|e| e.to_string())?;
+    let applied = db::migrate(&mut client, "smd", MIGRATIONS)
+        .await
+        .map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        tracing::info!("smd schema is up to date");
+    }
+    Ok(())
+}
+
+/// The OpenAPI document, as committed in `openapi/smd.json`.
+pub fn openapi_json() -> String {
+    api::openapi_json()
+}
