@@ -6,12 +6,16 @@
 mod bench;
 mod openapi;
 mod test;
+mod up;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
+  up [--data-dir DIR] [--pg-port PORT] [--release]
+                    run the stack: PostgreSQL (own cluster in ./.ochami unless
+                    SMD_DATABASE_URL/BSS_DATABASE_URL are set), smd on :27779, bss on :27778
   bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "openapi" => openapi::run(rest),
+        "up" => up::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -70,4 +75,9 @@ pub fn workspace_root() -> std::path::PathBuf {
 /// The cargo that runs us.
 pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Where cargo puts build output (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(Into::into).unwrap_or_else(|| workspace_root().join("target"))
 }

@@ -1,0 +1,148 @@
+//! `cargo xtask up`: the whole stack on this machine, one command.
+//!
+//! Without `SMD_DATABASE_URL` / `BSS_DATABASE_URL` it keeps its own PostgreSQL
+//! cluster in the data dir (default `./.ochami/`, reused on later runs), applies
+//! the migrations, starts `smd` and `bss` on their ports and waits for their
+//! health checks. Ctrl-C stops the daemons (they drain and exit 0), then the
+//! database.
+
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use crate::run_cmd;
+
+const USAGE: &str = "usage: cargo xtask up [--data-dir DIR] [--pg-port PORT] [--release]";
+
+struct Options {
+    data_dir: PathBuf,
+    pg_port: u16,
+    release: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { data_dir: crate::workspace_root().join(".ochami"), pg_port: 27432, release: false };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--data-dir" => o.data_dir = it.next().ok_or(USAGE)?.into(),
+            "--pg-port" => o.pg_port = it.next().ok_or(USAGE)?.parse().map_err(|_| "--pg-port: expected a port number")?,
+            "--release" => o.release = true,
+            _ => return Err(USAGE.into()),
+        }
+    }
+    Ok(o)
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let o = parse(args)?;
+    let root = crate::workspace_root();
+    let mut build = Command::new(crate::cargo());
+    build.args(["build", "--quiet", "-p", "smd", "-p", "bss"]).current_dir(&root);
+    if o.release {
+        build.arg("--release");
+    }
+    run_cmd(&mut build)?;
+    let bin_dir = crate::target_dir().join(if o.release { "release" } else { "debug" });
+
+    let mut cluster = None;
+    let smd_db = std::env::var("SMD_DATABASE_URL").ok();
+    let bss_db = std::env::var("BSS_DATABASE_URL").ok();
+    let (smd_db, bss_db) = match (smd_db, bss_db) {
+        (Some(s), Some(b)) => (s, b),
+        (s, b) => {
+            let dir = o.data_dir.join("pg");
+            eprintln!("xtask up: PostgreSQL in {} on 127.0.0.1:{}", dir.display(), o.pg_port);
+            let c = localpg::Cluster::persistent(&dir, o.pg_port)?;
+            c.create_database("hmsds")?;
+            c.create_database("bssdb")?;
+            let urls = (s.unwrap_or_else(|| c.url("hmsds")), b.unwrap_or_else(|| c.url("bssdb")));
+            cluster = Some(c);
+            urls
+        }
+    };
+
+    run_cmd(Command::new(bin_dir.join("smd")).arg("migrate").env("SMD_DATABASE_URL", &smd_db))?;
+    run_cmd(Command::new(bin_dir.join("bss")).arg("migrate").env("BSS_DATABASE_URL", &bss_db))?;
+
+    let smd_listen = std::env::var("SMD_LISTEN").unwrap_or_else(|_| "0.0.0.0:27779".into());
+    let bss_listen = std::env::var("BSS_LISTEN").unwrap_or_else(|_| "0.0.0.0:27778".into());
+    let smd_port = smd_listen.rsplit(':').next().unwrap_or("27779").to_owned();
+    let bss_port = bss_listen.rsplit(':').next().unwrap_or("27778").to_owned();
+    let smd_url = format!("http://127.0.0.1:{smd_port}");
+
+    let mut children: Vec<(&str, Child)> = Vec::new();
+    let spawn = |cmd: &mut Command| cmd.spawn().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()));
+    children.push((
+        "smd",
+        spawn(Command::new(bin_dir.join("smd")).env("SMD_DATABASE_URL", &smd_db).env("SMD_LISTEN", &smd_listen))?,
+    ));
+    children.push((
+        "bss",
+        spawn(
+            Command::new(bin_dir.join("bss"))
+                .env("BSS_DATABASE_URL", &bss_db)
+                .env("BSS_LISTEN", &bss_listen)
+                .env("BSS_SMD_URL", std::env::var("BSS_SMD_URL").unwrap_or_else(|_| smd_url.clone())),
+        )?,
+    ));
+    // From here on Ctrl-C reaches the daemons (same process group); we stay
+    // to stop the database once they have drained.
+    ignore_sigint();
+
+    let health = [
+        ("smd", format!("http://127.0.0.1:{smd_port}/hsm/v2/service/ready")),
+        ("bss", format!("http://127.0.0.1:{bss_port}/boot/v1/service/status")),
+    ];
+    for (name, url) in &health {
+        wait_healthy(name, url)?;
+    }
+    println!("ochami is up:");
+    println!("  smd  http://localhost:{smd_port}/hsm/v2   (health: {})", health[0].1);
+    println!("  bss  http://localhost:{bss_port}/boot/v1  (health: {})", health[1].1);
+    println!("Ctrl-C stops everything.");
+
+    let mut failed = false;
+    for (name, child) in &mut children {
+        let status = child.wait().map_err(|e| e.to_string())?;
+        eprintln!("xtask up: {name} exited: {status}");
+        failed |= !status.success();
+    }
+    if let Some(c) = cluster {
+        let _ = c.stop();
+    }
+    if failed {
+        Err("a daemon exited with an error".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn wait_healthy(name: &str, url: &str) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ok = Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", "--max-time", "2", url])
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{name} did not become healthy at {url} within 30 s"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn ignore_sigint() {
+    extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGINT: i32 = 2;
+    const SIG_IGN: usize = 1;
+    // SAFETY: installing SIG_IGN for SIGINT has no preconditions.
+    unsafe {
+        signal(SIGINT, SIG_IGN);
+    }
+}
