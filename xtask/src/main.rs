@@ -79,5 +79,7 @@ pub fn cargo() -> String {
 
 /// Where cargo puts build output (honours `CARGO_TARGET_DIR`).
 pub fn target_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(Into::into).unwrap_or_else(|| workspace_root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| workspace_root().join("target"))
 }

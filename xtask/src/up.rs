@@ -21,12 +21,22 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { data_dir: crate::workspace_root().join(".ochami"), pg_port: 27432, release: false };
+    let mut o = Options {
+        data_dir: crate::workspace_root().join(".ochami"),
+        pg_port: 27432,
+        release: false,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--data-dir" => o.data_dir = it.next().ok_or(USAGE)?.into(),
-            "--pg-port" => o.pg_port = it.next().ok_or(USAGE)?.parse().map_err(|_| "--pg-port: expected a port number")?,
+            "--pg-port" => {
+                o.pg_port = it
+                    .next()
+                    .ok_or(USAGE)?
+                    .parse()
+                    .map_err(|_| "--pg-port: expected a port number")?
+            }
             "--release" => o.release = true,
             _ => return Err(USAGE.into()),
         }
@@ -38,7 +48,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
     let root = crate::workspace_root();
     let mut build = Command::new(crate::cargo());
-    build.args(["build", "--quiet", "-p", "smd", "-p", "bss"]).current_dir(&root);
+    build
+        .args(["build", "--quiet", "-p", "smd", "-p", "bss"])
+        .current_dir(&root);
     if o.release {
         build.arg("--release");
     }
@@ -52,18 +64,33 @@ pub fn run(args: &[String]) -> Result<(), String> {
         (Some(s), Some(b)) => (s, b),
         (s, b) => {
             let dir = o.data_dir.join("pg");
-            eprintln!("xtask up: PostgreSQL in {} on 127.0.0.1:{}", dir.display(), o.pg_port);
+            eprintln!(
+                "xtask up: PostgreSQL in {} on 127.0.0.1:{}",
+                dir.display(),
+                o.pg_port
+            );
             let c = localpg::Cluster::persistent(&dir, o.pg_port)?;
             c.create_database("hmsds")?;
             c.create_database("bssdb")?;
-            let urls = (s.unwrap_or_else(|| c.url("hmsds")), b.unwrap_or_else(|| c.url("bssdb")));
+            let urls = (
+                s.unwrap_or_else(|| c.url("hmsds")),
+                b.unwrap_or_else(|| c.url("bssdb")),
+            );
             cluster = Some(c);
             urls
         }
     };
 
-    run_cmd(Command::new(bin_dir.join("smd")).arg("migrate").env("SMD_DATABASE_URL", &smd_db))?;
-    run_cmd(Command::new(bin_dir.join("bss")).arg("migrate").env("BSS_DATABASE_URL", &bss_db))?;
+    run_cmd(
+        Command::new(bin_dir.join("smd"))
+            .arg("migrate")
+            .env("SMD_DATABASE_URL", &smd_db),
+    )?;
+    run_cmd(
+        Command::new(bin_dir.join("bss"))
+            .arg("migrate")
+            .env("BSS_DATABASE_URL", &bss_db),
+    )?;
 
     let smd_listen = std::env::var("SMD_LISTEN").unwrap_or_else(|_| "0.0.0.0:27779".into());
     let bss_listen = std::env::var("BSS_LISTEN").unwrap_or_else(|_| "0.0.0.0:27778".into());
@@ -72,10 +99,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let smd_url = format!("http://127.0.0.1:{smd_port}");
 
     let mut children: Vec<(&str, Child)> = Vec::new();
-    let spawn = |cmd: &mut Command| cmd.spawn().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()));
+    let spawn = |cmd: &mut Command| {
+        cmd.spawn()
+            .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))
+    };
     children.push((
         "smd",
-        spawn(Command::new(bin_dir.join("smd")).env("SMD_DATABASE_URL", &smd_db).env("SMD_LISTEN", &smd_listen))?,
+        spawn(
+            Command::new(bin_dir.join("smd"))
+                .env("SMD_DATABASE_URL", &smd_db)
+                .env("SMD_LISTEN", &smd_listen),
+        )?,
     ));
     children.push((
         "bss",
@@ -83,7 +117,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             Command::new(bin_dir.join("bss"))
                 .env("BSS_DATABASE_URL", &bss_db)
                 .env("BSS_LISTEN", &bss_listen)
-                .env("BSS_SMD_URL", std::env::var("BSS_SMD_URL").unwrap_or_else(|_| smd_url.clone())),
+                .env(
+                    "BSS_SMD_URL",
+                    std::env::var("BSS_SMD_URL").unwrap_or_else(|_| smd_url.clone()),
+                ),
         )?,
     ));
     // From here on Ctrl-C reaches the daemons (same process group); we stay
@@ -91,15 +128,27 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ignore_sigint();
 
     let health = [
-        ("smd", format!("http://127.0.0.1:{smd_port}/hsm/v2/service/ready")),
-        ("bss", format!("http://127.0.0.1:{bss_port}/boot/v1/service/status")),
+        (
+            "smd",
+            format!("http://127.0.0.1:{smd_port}/hsm/v2/service/ready"),
+        ),
+        (
+            "bss",
+            format!("http://127.0.0.1:{bss_port}/boot/v1/service/status"),
+        ),
     ];
     for (name, url) in &health {
         wait_healthy(name, url)?;
     }
     println!("ochami is up:");
-    println!("  smd  http://localhost:{smd_port}/hsm/v2   (health: {})", health[0].1);
-    println!("  bss  http://localhost:{bss_port}/boot/v1  (health: {})", health[1].1);
+    println!(
+        "  smd  http://localhost:{smd_port}/hsm/v2   (health: {})",
+        health[0].1
+    );
+    println!(
+        "  bss  http://localhost:{bss_port}/boot/v1  (health: {})",
+        health[1].1
+    );
     println!("Ctrl-C stops everything.");
 
     let mut failed = false;
@@ -129,7 +178,9 @@ fn wait_healthy(name: &str, url: &str) -> Result<(), String> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(format!("{name} did not become healthy at {url} within 30 s"));
+            return Err(format!(
+                "{name} did not become healthy at {url} within 30 s"
+            ));
         }
         std::thread::sleep(Duration::from_millis(200));
     }

@@ -22,6 +22,8 @@ pub struct Cluster {
     data: PathBuf,
     port: u16,
     run_as: Option<String>,
+    /// Command prefix every tool runs under, e.g. `ip netns exec NS`.
+    wrap: Vec<String>,
 }
 
 /// The PostgreSQL server binaries directory: Debian's newest
@@ -142,19 +144,19 @@ impl Cluster {
             data: dir.join("data"),
             port,
             run_as,
+            wrap: Vec::new(),
         })
     }
 
     fn cmd(&self, tool: &str) -> Command {
-        let exe = self.bin.join(tool);
-        match &self.run_as {
-            Some(user) => {
-                let mut c = Command::new("runuser");
-                c.arg("-u").arg(user).arg("--").arg(exe);
-                c
-            }
-            None => Command::new(exe),
+        let mut argv: Vec<std::ffi::OsString> = self.wrap.iter().map(Into::into).collect();
+        if let Some(user) = &self.run_as {
+            argv.extend(["runuser".into(), "-u".into(), user.into(), "--".into()]);
         }
+        argv.push(self.bin.join(tool).into());
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
     }
 
     fn init(&self, extra: &[&str]) -> Result<(), String> {
@@ -194,9 +196,12 @@ impl Cluster {
             .arg(&log)
             .args(["-w", "-t", "60", "-o", &opts, "start"]))
         .map_err(|e| format!("{e}; see {}", log.display()))?;
-        // pg_ctl -w waits for the socket; make sure TCP answers too.
+        // pg_ctl -w waits for the socket; make sure TCP answers too (from our
+        // namespace only when not wrapped into another one).
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        while self.wrap.is_empty()
+            && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err()
+        {
             if Instant::now() > deadline {
                 return Err(format!(
                     "postgres did not listen on 127.0.0.1:{}",
@@ -274,7 +279,8 @@ impl Cluster {
 
     /// Create database `db` unless it exists.
     pub fn create_database(&self, db: &str) -> Result<(), String> {
-        let out = Command::new(self.bin.join("createdb"))
+        let out = self
+            .cmd("createdb")
             .args([
                 "-h",
                 "127.0.0.1",

@@ -1,0 +1,155 @@
+//! The guest: Debian's smallest kernel (the `cloud` flavour) and a busybox
+//! initramfs whose `/init` loads virtio-net, gets an address by DHCP, prints
+//! markers (`OCHAMI-E2E-IP`, `OCHAMI-E2E-CMDLINE`, a login banner with the
+//! node's xname as host name) and powers off. Built once, cached.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Modules for virtio-net, in load order (dependencies first).
+const MODULES: &[&str] = &[
+    "drivers/virtio/virtio_ring.ko",
+    "drivers/virtio/virtio.ko",
+    "drivers/virtio/virtio_pci_modern_dev.ko",
+    "drivers/virtio/virtio_pci_legacy_dev.ko",
+    "drivers/virtio/virtio_pci.ko",
+    "net/core/failover.ko",
+    "drivers/net/net_failover.ko",
+    "drivers/net/virtio_net.ko",
+];
+
+/// The marker the login banner line ends with.
+pub const LOGIN_MARKER: &str = "login: OCHAMI-E2E-LOGIN";
+
+const INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in MODULE_LIST; do insmod /mod/$m || echo "insmod $m failed"; done
+host=unknown
+for w in $(cat /proc/cmdline); do case "$w" in xname=*) host="${w#xname=}";; esac; done
+hostname "$host"
+ip link set lo up
+cat > /bin/dhcp-script <<'S'
+#!/bin/sh
+[ "$1" = bound ] && echo "OCHAMI-E2E-IP $ip" && ip addr add $ip/${mask:-24} dev $interface
+exit 0
+S
+chmod +x /bin/dhcp-script
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done
+ip link set eth0 up
+udhcpc -i eth0 -n -q -t 5 -T 2 -s /bin/dhcp-script
+echo "OCHAMI-E2E-CMDLINE $(cat /proc/cmdline)"
+echo
+echo "Debian GNU/Linux (ochami e2e) $host ttyS0"
+echo
+echo "$host login: OCHAMI-E2E-LOGIN"
+poweroff -f
+"#;
+
+/// Paths of the built guest.
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub kernel: PathBuf,
+    pub initrd: PathBuf,
+}
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Build (or reuse) the guest kernel and initramfs under `cache`.
+pub fn guest(cache: &Path) -> Result<Guest, String> {
+    let kernel = cache.join("vmlinuz");
+    let initrd = cache.join("initrd.img");
+    if kernel.exists() && initrd.exists() {
+        return Ok(Guest { kernel, initrd });
+    }
+    // The kernel package the `linux-image-cloud-amd64` meta-package points at.
+    let deps = run(Command::new("apt-cache").args(["depends", "linux-image-cloud-amd64"]))?;
+    let pkg = deps
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Depends: ")
+                .filter(|p| p.starts_with("linux-image-"))
+        })
+        .ok_or("apt-cache knows no linux-image-cloud-amd64 kernel (apt-get update?)")?
+        .to_owned();
+    let work = cache.join("build");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    run(Command::new("apt-get")
+        .args(["download", &pkg])
+        .current_dir(&work))?;
+    let deb = std::fs::read_dir(&work)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or("apt-get download produced no .deb")?;
+    let x = work.join("x");
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&x))?;
+    let vmlinuz = std::fs::read_dir(x.join("boot"))
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+        })
+        .ok_or("no vmlinuz in the kernel package")?;
+    let version = vmlinuz
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .trim_start_matches("vmlinuz-")
+                .to_owned()
+        })
+        .unwrap_or_default();
+    let moddir = x.join("lib/modules").join(&version).join("kernel");
+
+    let root = work.join("initramfs");
+    for d in ["bin", "mod", "proc", "sys", "dev"] {
+        std::fs::create_dir_all(root.join(d)).map_err(|e| e.to_string())?;
+    }
+    std::fs::copy("/bin/busybox", root.join("bin/busybox"))
+        .map_err(|e| format!("/bin/busybox: {e} (apt-get install busybox-static)"))?;
+    let mut names = Vec::new();
+    for m in MODULES {
+        let src = moddir.join(m);
+        let name = Path::new(m)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        std::fs::copy(&src, root.join("mod").join(&name))
+            .map_err(|e| format!("{}: {e}", src.display()))?;
+        names.push(name);
+    }
+    let init = INIT.replace("MODULE_LIST", &names.join(" "));
+    std::fs::write(root.join("init"), init).map_err(|e| e.to_string())?;
+    run(Command::new("chmod")
+        .args(["+x", "init", "bin/busybox"])
+        .current_dir(&root))?;
+    run(Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "find . | cpio -o -H newc 2>/dev/null | gzip -1 > '{}'",
+            initrd.display()
+        ))
+        .current_dir(&root))?;
+    std::fs::copy(&vmlinuz, &kernel).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(Guest { kernel, initrd })
+}

@@ -1,0 +1,55 @@
+//! Harness for the end-to-end tests: the guest image (a Debian kernel and a
+//! busybox initramfs), a network namespace with a bridge and a tap device,
+//! daemons started inside it, and QEMU booting through them.
+//!
+//! Everything lives inside a namespace the test creates and deletes: no
+//! packet ever leaves it. Requires root and the packages `cargo xtask test`
+//! installs (qemu-system-x86, ipxe, ovmf, busybox-static, cpio, iproute2).
+
+pub mod assets;
+pub mod netns;
+pub mod proc;
+pub mod qemu;
+
+use std::path::PathBuf;
+
+/// The directory holding the workspace's built binaries (`target/debug`),
+/// found from the running test executable (`target/debug/deps/<test>`).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .map(PathBuf::from)
+        .expect("target/<profile> dir")
+}
+
+/// A workspace binary, which must have been built (`cargo xtask test` builds
+/// them all before running the tests).
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is not built: run `cargo build --workspace --bins` (cargo xtask test does)",
+        p.display()
+    );
+    p
+}
+
+/// Cache for downloaded and built test assets, kept between runs.
+pub fn cache_dir() -> PathBuf {
+    let d = bin_dir()
+        .parent()
+        .map(|t| t.join("e2e-cache"))
+        .unwrap_or_else(|| PathBuf::from("target/e2e-cache"));
+    std::fs::create_dir_all(&d).expect("create the e2e cache dir");
+    d
+}
+
+/// True when running as root (namespaces, taps and port 67/69 need it).
+pub fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false)
+}

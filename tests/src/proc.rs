@@ -1,0 +1,73 @@
+//! Daemons started for a test: output to a log file, killed when dropped, and
+//! a health wait that shows the log when the daemon does not come up.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Daemon {
+    pub name: String,
+    pub log: PathBuf,
+    child: Child,
+}
+
+impl Daemon {
+    /// Start `cmd`, logging stdout and stderr to `log`.
+    pub fn start(name: &str, mut cmd: Command, log: PathBuf) -> Result<Daemon, String> {
+        let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let err = file.try_clone().map_err(|e| e.to_string())?;
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        Ok(Daemon {
+            name: name.into(),
+            log,
+            child,
+        })
+    }
+
+    /// The daemon's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Wait until `check` returns true, failing with the log if the process
+    /// exits or `timeout` passes.
+    pub fn wait_until(
+        &mut self,
+        timeout: Duration,
+        mut check: impl FnMut() -> bool,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if check() {
+                return Ok(());
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "{} exited ({status}) before it was ready:\n{}",
+                    self.name,
+                    self.log_text()
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{} not ready after {timeout:?}:\n{}",
+                    self.name,
+                    self.log_text()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
