@@ -130,3 +130,14 @@ fn committed_openapi_matches_the_code() {
         "openapi/bss.json is out of date: run `cargo xtask openapi`"
     );
 }
+
+#[test]
+fn the_example_config_loads() {
+    let args = ochami_service::cli::CommonArgs {
+        config: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/bss.example.toml").into()),
+        log_format: None,
+    };
+    let c = bss::Config::load(&args).expect("deploy/bss.example.toml loads");
+    assert_eq!(c.listen.port(), 27778);
+    assert_eq!(c.smd_url.as_str(), "http://localhost:27779/");
+}

@@ -126,9 +126,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = body
-                .await
-                .map_err(|e| Problem::bad_request(format!("could not read request body: {e}")))?;
+            let bytes = body.await.map_err(|e| {
+                Problem::new(
+                    e.as_response_error().status_code(),
+                    format!("could not read request body: {e}"),
+                )
+            })?;
             decode_json(&bytes).map(ApiJson)
         })
     }
@@ -312,6 +315,9 @@ pub fn app(
     >,
 > {
     App::new()
+        // Bulk writes (10 000 components, a big BMC's inventory) exceed
+        // actix's 256 KiB default.
+        .app_data(web::PayloadConfig::new(MAX_BODY))
         .configure(configure)
         .default_service(web::to(not_found))
         .wrap(from_fn(problem_everywhere))
@@ -418,6 +424,76 @@ mod tests {
         );
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[actix_web::test]
+    async fn every_error_leaves_as_problem_json() {
+        use actix_web::test;
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[allow(dead_code)]
+            n: u32,
+        }
+        async fn echo(ApiJson(_b): ApiJson<Body>) -> HttpResponse {
+            HttpResponse::NoContent().finish()
+        }
+        let svc = test::init_service(app(|cfg| {
+            cfg.service(
+                web::resource("/x")
+                    .route(web::post().to(echo))
+                    .default_service(allow("POST")),
+            );
+        }))
+        .await;
+        fn check<B>(res: ServiceResponse<B>, status: u16) -> ServiceResponse<B> {
+            assert_eq!(res.status().as_u16(), status);
+            assert_eq!(
+                res.headers().get(header::CONTENT_TYPE).unwrap(),
+                "application/problem+json"
+            );
+            res
+        }
+        // Unknown route.
+        let res =
+            test::call_service(&svc, test::TestRequest::get().uri("/nope").to_request()).await;
+        let body: ProblemDetails = test::read_body_json(check(res, 404)).await;
+        assert_eq!(body.detail, "no such route: GET /nope");
+        // Wrong method, with Allow.
+        let res = test::call_service(&svc, test::TestRequest::get().uri("/x").to_request()).await;
+        assert_eq!(res.headers().get(header::ALLOW).unwrap(), "POST");
+        check(res, 405);
+        // A body naming the bad field.
+        let res = test::call_service(
+            &svc,
+            test::TestRequest::post()
+                .uri("/x")
+                .set_payload(r#"{"n":"x"}"#)
+                .to_request(),
+        )
+        .await;
+        let body: ProblemDetails = test::read_body_json(check(res, 400)).await;
+        assert!(body.detail.contains("field 'n'"), "{}", body.detail);
+        // Trailing slash tolerated.
+        let res = test::call_service(
+            &svc,
+            test::TestRequest::post()
+                .uri("/x/")
+                .set_payload(r#"{"n":1}"#)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status().as_u16(), 204);
+        // Too large: actix's own plain-text 413, rewritten.
+        let big = vec![b' '; MAX_BODY + 1];
+        let res = test::call_service(
+            &svc,
+            test::TestRequest::post()
+                .uri("/x")
+                .set_payload(big)
+                .to_request(),
+        )
+        .await;
+        check(res, 413);
     }
 
     #[test]

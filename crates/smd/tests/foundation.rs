@@ -226,3 +226,14 @@ fn committed_openapi_matches_the_code() {
         "openapi/smd.json is out of date: run `cargo xtask openapi`"
     );
 }
+
+#[test]
+fn the_example_config_loads() {
+    let args = ochami_service::cli::CommonArgs {
+        config: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/smd.example.toml").into()),
+        log_format: None,
+    };
+    let c = smd::Config::load(&args).expect("deploy/smd.example.toml loads");
+    assert_eq!(c.listen.port(), 27779);
+    assert_eq!(c.database(), "postgres://smd:smd@localhost:5432/hmsds");
+}
