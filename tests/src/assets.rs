@@ -1,7 +1,8 @@
 //! The guest: Debian's smallest kernel (the `cloud` flavour) and a busybox
 //! initramfs whose `/init` loads virtio-net, gets an address by DHCP, prints
 //! markers (`OCHAMI-E2E-IP`, `OCHAMI-E2E-CMDLINE`, a login banner with the
-//! node's xname as host name) and powers off. Built once, cached.
+//! host name DHCP gave it, else the `xname=` of its command line) and powers
+//! off. Built once, cached in `target/e2e-cache`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,13 +35,14 @@ hostname "$host"
 ip link set lo up
 cat > /bin/dhcp-script <<'S'
 #!/bin/sh
-[ "$1" = bound ] && echo "OCHAMI-E2E-IP $ip" && ip addr add $ip/${mask:-24} dev $interface
+[ "$1" = bound ] && echo "OCHAMI-E2E-IP $ip" && ip addr add $ip/${mask:-24} dev $interface && [ -n "$hostname" ] && echo "$hostname" > /tmp/dhcp-hostname
 exit 0
 S
 chmod +x /bin/dhcp-script
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do [ -e /sys/class/net/eth0 ] && break; sleep 0.2; done
 ip link set eth0 up
-udhcpc -i eth0 -n -q -t 5 -T 2 -s /bin/dhcp-script
+udhcpc -i eth0 -n -q -t 5 -T 2 -O hostname -s /bin/dhcp-script
+[ -s /tmp/dhcp-hostname ] && host=$(cat /tmp/dhcp-hostname) && hostname "$host"
 echo "OCHAMI-E2E-CMDLINE $(cat /proc/cmdline)"
 echo
 echo "Debian GNU/Linux (ochami e2e) $host ttyS0"
@@ -71,8 +73,14 @@ fn run(cmd: &mut Command) -> Result<String, String> {
 
 /// Build (or reuse) the guest kernel and initramfs under `cache`.
 pub fn guest(cache: &Path) -> Result<Guest, String> {
+    // The initramfs name carries a hash of its recipe, so editing INIT or
+    // MODULES rebuilds it instead of reusing a stale one.
+    let recipe = format!("{INIT}{MODULES:?}");
+    let hash = recipe.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    });
     let kernel = cache.join("vmlinuz");
-    let initrd = cache.join("initrd.img");
+    let initrd = cache.join(format!("initrd-{hash:016x}.img"));
     if kernel.exists() && initrd.exists() {
         return Ok(Guest { kernel, initrd });
     }
@@ -121,7 +129,7 @@ pub fn guest(cache: &Path) -> Result<Guest, String> {
     let moddir = x.join("lib/modules").join(&version).join("kernel");
 
     let root = work.join("initramfs");
-    for d in ["bin", "mod", "proc", "sys", "dev"] {
+    for d in ["bin", "mod", "proc", "sys", "dev", "tmp"] {
         std::fs::create_dir_all(root.join(d)).map_err(|e| e.to_string())?;
     }
     std::fs::copy("/bin/busybox", root.join("bin/busybox"))

@@ -95,9 +95,17 @@ impl Cluster {
     /// A throwaway cluster in a fresh temp dir on a free port, started. A
     /// watchdog stops it and deletes the dir when this process exits.
     pub fn temporary() -> Result<Cluster, String> {
+        Self::temporary_wrapped(&[])
+    }
+
+    /// Like [`Cluster::temporary`], with every PostgreSQL tool run under the
+    /// command prefix `wrap` — e.g. `["ip", "netns", "exec", "ns1"]` to run the
+    /// server inside a network namespace (its 127.0.0.1 is the namespace's).
+    pub fn temporary_wrapped(wrap: &[&str]) -> Result<Cluster, String> {
         let base =
             std::env::temp_dir().join(format!("ochami-pg-{}-{}", std::process::id(), nanos()));
-        let cluster = Cluster::at(&base, free_port()?)?;
+        let mut cluster = Cluster::at(&base, free_port()?)?;
+        cluster.wrap = wrap.iter().map(|s| s.to_string()).collect();
         cluster.init(&["--no-sync"])?;
         cluster.start(&[
             "-c",
