@@ -4,6 +4,7 @@
 //! project's own binaries.
 
 mod bench;
+mod compose;
 mod openapi;
 mod test;
 mod up;
@@ -17,6 +18,7 @@ commands:
                     run the stack: PostgreSQL (own cluster in ./.ochami unless
                     SMD_DATABASE_URL/BSS_DATABASE_URL are set), smd on :27779, bss on :27778
   bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
+  compose [--check] write deploy/compose.yaml (PostgreSQL, migrations, smd, bss, tftpd, dhcpd-shim)
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
                     every test: cargo test --workspace [ARGS..]
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "openapi" => openapi::run(rest),
+        "compose" => compose::run(rest),
         "up" => up::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
