@@ -72,6 +72,8 @@ pub fn ensure_packages() -> Result<(), String> {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     ensure_packages()?;
+    // Generated files must match their generators (openapi has its own test).
+    crate::compose::run(&["--check".into()])?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run_cmd(Command::new(&cargo).args(["build", "--workspace", "--bins"]))?;
     run_cmd(
