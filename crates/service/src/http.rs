@@ -19,6 +19,9 @@ use actix_web::middleware::{from_fn, Next, NormalizePath, TrailingSlash};
 use actix_web::{web, App, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use futures_util::future::LocalBoxFuture;
 use ochami_types::ProblemDetails;
+
+use crate::auth::{is_write, AuthError, AuthPolicy};
+use crate::metrics::Metrics;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
@@ -315,14 +318,68 @@ pub fn app(
     >,
 > {
     App::new()
+        .route("/metrics", web::get().to(metrics_text))
         // Bulk writes (10 000 components, a big BMC's inventory) exceed
         // actix's 256 KiB default.
         .app_data(web::PayloadConfig::new(MAX_BODY))
         .configure(configure)
         .default_service(web::to(not_found))
+        .wrap(from_fn(authenticate))
         .wrap(from_fn(problem_everywhere))
         .wrap(NormalizePath::new(TrailingSlash::Trim))
         .wrap(from_fn(request_id))
+}
+
+/// `GET /metrics`: Prometheus text, when the service registered [`Metrics`].
+async fn metrics_text(req: HttpRequest) -> HttpResponse {
+    match req.app_data::<web::Data<Metrics>>() {
+        Some(m) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(m.render()),
+        None => Problem::not_found("no metrics here").error_response(),
+    }
+}
+
+/// Bearer-token check for non-public routes when the service enabled auth
+/// (an [`AuthPolicy`] with a verifier in app data). 401/403 problem JSON.
+async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let policy = req.app_data::<web::Data<AuthPolicy>>().cloned();
+    let Some((verifier, policy)) = policy.and_then(|p| p.verifier.clone().map(|v| (v, p))) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if (policy.is_public)(req.method(), req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let result = match token {
+        None => Err(AuthError::Missing),
+        Some(t) => verifier.verify(t, is_write(req.method())).await,
+    };
+    match result {
+        Ok(_) => Ok(next.call(req).await?.map_into_boxed_body()),
+        Err(e) => {
+            let status = match e {
+                AuthError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AuthError::Jwks(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            tracing::info!(error = %e, "request refused");
+            let problem =
+                Problem::new(status, e.to_string()).with_header(header::WWW_AUTHENTICATE, "Bearer");
+            Ok(req.into_response(problem.error_response()))
+        }
+    }
 }
 
 /// Give every request a span with its request id; echo the id; log the outcome.
@@ -339,11 +396,21 @@ async fn request_id(
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = Instant::now();
-    let result = next.call(req).instrument(span.clone()).await;
-    let mut res = match result {
-        Ok(res) => res,
-        Err(e) => return Err(e),
-    };
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().to_string();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Some(m) = metrics {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        m.observe(
+            &route,
+            &method,
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID, v);
     }
@@ -494,6 +561,39 @@ mod tests {
         )
         .await;
         check(res, 413);
+    }
+
+    #[actix_web::test]
+    async fn metrics_count_requests_by_route_pattern() {
+        use actix_web::test;
+        let metrics = web::Data::new(Metrics::new("svc").gauge("svc_answer", "a gauge", || 42.0));
+        let svc = test::init_service(app(move |cfg| {
+            cfg.app_data(metrics.clone()).route(
+                "/items/{id}",
+                web::get().to(|| async { HttpResponse::NoContent().finish() }),
+            );
+        }))
+        .await;
+        for id in ["a", "b"] {
+            let req = test::TestRequest::get()
+                .uri(&format!("/items/{id}"))
+                .to_request();
+            assert_eq!(test::call_service(&svc, req).await.status().as_u16(), 204);
+        }
+        let res =
+            test::call_service(&svc, test::TestRequest::get().uri("/metrics").to_request()).await;
+        let text = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        assert!(
+            text.contains(
+                r#"svc_http_requests_total{method="GET",route="/items/{id}",status="204"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("svc_http_request_duration_seconds_bucket"),
+            "{text}"
+        );
+        assert!(text.contains("svc_answer 42"), "{text}");
     }
 
     #[test]

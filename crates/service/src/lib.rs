@@ -10,9 +10,11 @@
 //!
 //! This crate holds no service's routes or tables.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod server;
