@@ -26,6 +26,9 @@ const TRANSFER_DATAGRAM: usize = 1024;
 /// Datagrams from transfer sockets waiting for the endpoint.
 const INBOX: usize = 4096;
 
+/// Datagrams handled per wake-up before queued sends are flushed.
+const BATCH: usize = 64;
+
 type Inbound = (TransferId, SocketAddr, Vec<u8>);
 
 struct TransferSocket {
@@ -69,7 +72,14 @@ pub(crate) async fn drive(
                 Err(e) => tracing::debug!(error = %e, "receive on listener failed"),
             },
             Some((id, from, bytes)) = inbox.recv() => {
-                endpoint.handle(std::time::Instant::now(), Via::Transfer(id), from, &bytes);
+                let now = std::time::Instant::now();
+                endpoint.handle(now, Via::Transfer(id), from, &bytes);
+                // Under load many ACKs wait at once: take them in one go, then
+                // flush once, instead of a trip round the select per datagram.
+                for _ in 0..BATCH {
+                    let Ok((id, from, bytes)) = inbox.try_recv() else { break };
+                    endpoint.handle(now, Via::Transfer(id), from, &bytes);
+                }
             }
             _ = &mut timer, if deadline.is_some() => {
                 endpoint.handle_timeout(std::time::Instant::now());
