@@ -289,7 +289,13 @@ impl<S: Storage> Endpoint<S> {
             Ok(b) => b,
             Err((code, msg)) => {
                 self.stats.refused += 1;
-                tracing::debug!(peer = %from, file = %req.filename, %code, msg, "refused");
+                // Missing files are the usual misconfiguration: say so at info.
+                // Other refusals can be floods of hostile names: keep them quiet.
+                if code == ErrorCode::FileNotFound {
+                    tracing::info!(peer = %from, file = %req.filename, msg, "refused");
+                } else {
+                    tracing::debug!(peer = %from, file = %req.filename, %code, msg, "refused");
+                }
                 self.reply_error(from, code, msg);
                 return;
             }
@@ -303,7 +309,7 @@ impl<S: Storage> Endpoint<S> {
             self.events.push_back(TransferEvent::Opened(id));
             Via::Transfer(id)
         };
-        tracing::debug!(peer = %from, file = %req.filename, size = blob.len(),
+        tracing::info!(peer = %from, file = %req.filename, size = blob.len(),
             blksize = negotiated.blksize, windowsize = negotiated.windowsize, "transfer");
         let mut t = Transfer::new(now, from, via, blob, negotiated);
         let outcome = t.start(now, &mut self.transmits);

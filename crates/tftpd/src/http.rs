@@ -11,7 +11,12 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::header::{self, HttpDate};
+use actix_web::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse, HttpServer};
@@ -99,6 +104,10 @@ async fn serve(req: HttpRequest, root: web::Data<PathBuf>) -> Result<HttpRespons
             format!("bytes {start}-{}/{len}", start + count - 1),
         ));
     }
+    if req.method() == Method::HEAD {
+        // actix would read the whole file for HEAD and discard it; announce the length, send none.
+        return Ok(res.body(HeadOnly(count)));
+    }
     if start > 0 {
         file.seek(SeekFrom::Start(start))
             .await
@@ -120,8 +129,26 @@ async fn serve(req: HttpRequest, root: web::Data<PathBuf>) -> Result<HttpRespons
             Err(e) => Some((Err::<Bytes, io::Error>(e), (file, 0))),
         }
     });
-    // `no_chunking` sends Content-Length; for HEAD actix sends the head only.
+    // `no_chunking` makes this a Content-Length response, not chunked.
     Ok(res.no_chunking(count).streaming(body))
+}
+
+/// A body that declares `len` bytes and yields none: the answer to HEAD.
+struct HeadOnly(u64);
+
+impl MessageBody for HeadOnly {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.0)
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Poll::Ready(None)
+    }
 }
 
 fn etag(len: u64, modified: SystemTime) -> String {

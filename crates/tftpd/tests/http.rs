@@ -149,3 +149,37 @@ fn names_outside_the_root_are_refused() {
     // Nested files are reachable.
     assert_eq!(curl(&s, &[], "/sub/text.cfg").status, 200);
 }
+
+/// Read one response head (up to the blank line) from a keep-alive connection.
+fn read_head(conn: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        conn.read_exact(&mut byte).expect("response head");
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+#[test]
+fn head_sends_no_body_and_keeps_the_connection_usable() {
+    use std::io::{Read, Write};
+    let s = TestServer::start(|_| {});
+    let mut conn = std::net::TcpStream::connect(s.http()).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let big = file_name(1 << 20);
+    write!(conn, "HEAD /{big} HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let head = read_head(&mut conn).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-length: 1048576"), "{head}");
+    // Had HEAD sent the file, these bytes would be file content, not a response.
+    write!(conn, "GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", file_name(1)).unwrap();
+    let head = read_head(&mut conn).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-length: 1"), "{head}");
+    let mut body = [0u8; 1];
+    conn.read_exact(&mut body).unwrap();
+    assert_eq!(body.to_vec(), content(1));
+}
