@@ -2,10 +2,10 @@
 //! (defaults ← `--config` TOML ← `TFTPD_*` environment), checked once at start.
 //!
 //! Owns the defaults and the translation into the endpoint's limits; never
-//! reads files or opens sockets.
+//! reads files or opens sockets (it only checks that the root is a directory).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ochami_service::config::ConfigError;
@@ -98,11 +98,32 @@ impl Config {
         if self.windowsize_max == 0 {
             return bad("WINDOWSIZE_MAX", "expected a window of at least 1");
         }
-        if self.max_transfers == 0 || self.max_transfers_per_client == 0 {
+        if self.max_transfers == 0 {
             return bad("MAX_TRANSFERS", "expected at least 1 transfer");
         }
-        if self.retransmit_ms == 0 || self.idle_timeout_secs == 0 {
-            return bad("RETRANSMIT_MS", "timeouts must be positive");
+        if self.max_transfers_per_client == 0 {
+            return bad("MAX_TRANSFERS_PER_CLIENT", "expected at least 1 transfer");
+        }
+        if self.retransmit_ms == 0 {
+            return bad(
+                "RETRANSMIT_MS",
+                "expected a positive number of milliseconds",
+            );
+        }
+        if self.idle_timeout_secs == 0 {
+            return bad("IDLE_TIMEOUT_SECS", "expected a positive number of seconds");
+        }
+        // Last: the other checks need no file system and say more.
+        if !self.root.is_dir() {
+            let hint = if self.root == Path::new(DEFAULT_ROOT) {
+                " (install the ipxe package, or set TFTPD_ROOT to your boot files)"
+            } else {
+                ""
+            };
+            return bad(
+                "ROOT",
+                &format!("{} is not a directory{hint}", self.root.display()),
+            );
         }
         Ok(())
     }

@@ -82,7 +82,10 @@ pub(crate) async fn drive(
                 }
             }
             _ = &mut timer, if deadline.is_some() => {
-                endpoint.handle_timeout(std::time::Instant::now());
+                // Never earlier than the deadline, so a due transfer always
+                // moves and an elapsed timer cannot spin.
+                let now = std::time::Instant::now();
+                endpoint.handle_timeout(deadline.map_or(now, |d| now.max(d)));
             }
         }
         flush(&mut endpoint, &listener, &mut sockets, &inbox_tx, bind_ip).await;

@@ -59,6 +59,16 @@ fn bad_values_are_one_line_errors_with_exit_code_2() {
         assert!(err.contains(expect), "{key}={value}: {err}");
     }
     let o = Command::new(BIN)
+        .env("TFTPD_ROOT", "/nonexistent/boot")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("TFTPD_ROOT") && err.contains("/nonexistent/boot"),
+        "{err}"
+    );
+    let o = Command::new(BIN)
         .args(["--config", "/nonexistent.toml"])
         .output()
         .unwrap();
