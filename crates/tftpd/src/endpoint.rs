@@ -8,7 +8,7 @@
 //! through a [`Storage`]. The session table never holds more than
 //! `max_transfers` entries, whatever arrives.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -105,6 +105,9 @@ pub struct Endpoint<S> {
     config: EndpointConfig,
     storage: S,
     transfers: HashMap<TransferId, Transfer>,
+    /// Every transfer's retransmit deadline, earliest first, so the next timeout
+    /// and the due transfers are found without scanning the whole table.
+    deadlines: BTreeSet<(Instant, TransferId)>,
     /// Single-port mode: the transfer of each client address.
     by_peer: HashMap<SocketAddr, TransferId>,
     per_client: HashMap<IpAddr, usize>,
@@ -120,6 +123,7 @@ impl<S: Storage> Endpoint<S> {
             config,
             storage,
             transfers: HashMap::new(),
+            deadlines: BTreeSet::new(),
             by_peer: HashMap::new(),
             per_client: HashMap::new(),
             next_id: 0,
@@ -148,7 +152,7 @@ impl<S: Storage> Endpoint<S> {
 
     /// When [`Endpoint::handle_timeout`] next has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.transfers.values().map(Transfer::deadline).min()
+        self.deadlines.first().map(|(d, _)| *d)
     }
 
     /// One datagram from `from`, received on `via`.
@@ -167,15 +171,15 @@ impl<S: Storage> Endpoint<S> {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         let due: Vec<TransferId> = self
-            .transfers
-            .iter()
-            .filter(|(_, t)| t.deadline() <= now)
-            .map(|(id, _)| *id)
+            .deadlines
+            .range(..=(now, TransferId(u64::MAX)))
+            .map(|(_, id)| *id)
             .collect();
         for id in due {
             let Some(t) = self.transfers.get_mut(&id) else {
                 continue;
             };
+            let before = t.deadline();
             let outcome = t.on_timeout(
                 now,
                 self.config.max_retries,
@@ -185,6 +189,18 @@ impl<S: Storage> Endpoint<S> {
             if let Outcome::Failed(why) = outcome {
                 self.stats.timed_out += 1;
                 self.fail(id, why);
+            } else {
+                self.reschedule(id, before);
+            }
+        }
+    }
+
+    /// Keep the deadline index in step after a transfer may have moved its deadline.
+    fn reschedule(&mut self, id: TransferId, before: Instant) {
+        if let Some(t) = self.transfers.get(&id) {
+            if t.deadline() != before {
+                self.deadlines.remove(&(before, id));
+                self.deadlines.insert((t.deadline(), id));
             }
         }
     }
@@ -241,7 +257,9 @@ impl<S: Storage> Endpoint<S> {
         }
         match packet {
             Ok(Packet::Ack { block }) => {
+                let before = t.deadline();
                 let (kind, outcome) = t.on_ack(now, block, &mut self.transmits);
+                self.reschedule(id, before);
                 match kind {
                     AckKind::Duplicate => self.stats.duplicate_acks += 1,
                     AckKind::Stale => self.stats.stale_packets += 1,
@@ -313,6 +331,7 @@ impl<S: Storage> Endpoint<S> {
             blksize = negotiated.blksize, windowsize = negotiated.windowsize, "transfer");
         let mut t = Transfer::new(now, from, via, blob, negotiated);
         let outcome = t.start(now, &mut self.transmits);
+        self.deadlines.insert((t.deadline(), id));
         self.transfers.insert(id, t);
         *self.per_client.entry(from.ip()).or_default() += 1;
         if self.config.single_port {
@@ -393,6 +412,7 @@ impl<S: Storage> Endpoint<S> {
         let Some(t) = self.transfers.remove(&id) else {
             return;
         };
+        self.deadlines.remove(&(t.deadline(), id));
         if let Some(n) = self.per_client.get_mut(&t.peer.ip()) {
             *n -= 1;
             if *n == 0 {

@@ -642,6 +642,13 @@ fn a_million_random_and_mutated_packets_neither_panic_nor_grow_the_table() {
         }
         while h.ep.poll_event().is_some() {}
         assert!(h.ep.active_transfers() <= max);
+        assert_eq!(h.ep.deadlines.len(), h.ep.transfers.len());
+        if i % 1024 == 0 {
+            // The deadline index matches the transfers exactly.
+            for (id, t) in &h.ep.transfers {
+                assert!(h.ep.deadlines.contains(&(t.deadline(), *id)));
+            }
+        }
         assert!(h.ep.per_client.values().all(|&n| n <= 8));
     }
     // Sessions are actually created and ended along the way.
@@ -653,4 +660,5 @@ fn a_million_random_and_mutated_packets_neither_panic_nor_grow_the_table() {
     }
     assert_eq!(h.ep.active_transfers(), 0);
     assert!(h.ep.per_client.is_empty() && h.ep.by_peer.is_empty());
+    assert!(h.ep.deadlines.is_empty());
 }
