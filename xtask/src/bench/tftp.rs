@@ -1,20 +1,20 @@
-//! `cargo xtask bench tftp [--secs N]`: our tftpd against tftpd-hpa on the same
-//! machine, in the same run.
+//! `cargo xtask bench tftp [--transfers N]`: our tftpd against tftpd-hpa on
+//! the same machine, in the same run.
 //!
-//! Both servers serve a 1 MiB file on loopback; 1, 50 and 200 parallel clients
-//! (threads of a small built-in RFC 1350 client, so the client costs the same
-//! for both servers) fetch it over and over for N seconds, with 512-byte blocks
-//! (no options, like an old PXE ROM) and with `blksize 1468` (like iPXE).
-//! Prints completed transfers/s, MB/s (every DATA byte received, so slow
-//! cells with few completions still show throughput), failed transfers, and
-//! the servers' peak RSS
-//! (tftpd-hpa forks a process per transfer, so its figure is the sum over the
-//! daemon and its children, sampled).
+//! Both servers serve a 1 MiB file on loopback. Each cell is a boot storm: 1,
+//! 50 or 200 parallel clients (threads of a small built-in RFC 1350 client, so
+//! the client costs the same for both servers) fetch it until at least N
+//! transfers (default 100) are done, with 512-byte blocks (no options, like an
+//! old PXE ROM) and with `blksize 1468` (like iPXE); the clock stops when the
+//! last client is done. Prints transfers/s, MB/s, failed transfers (a client
+//! gives up after 10 silent half-seconds) and the servers' peak RSS (tftpd-hpa
+//! forks a process per transfer, so its figure is the sum over the daemon and
+//! its children, sampled every 20 ms).
 
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,10 +24,14 @@ const CONCURRENCY: &[usize] = &[1, 50, 200];
 const BLKSIZES: &[Option<u16>] = &[None, Some(1468)];
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let secs = match args {
-        [] => 5,
-        [flag, n] if flag == "--secs" => n.parse().map_err(|_| format!("bad --secs '{n}'"))?,
-        _ => return Err("usage: cargo xtask bench tftp [--secs N]".into()),
+    let transfers = match args {
+        [] => 100,
+        [flag, n] if flag == "--transfers" => n
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("bad --transfers '{n}'"))?,
+        _ => return Err("usage: cargo xtask bench tftp [--transfers N]".into()),
     };
     let hpa = Path::new("/usr/sbin/in.tftpd");
     if !hpa.exists() {
@@ -38,7 +42,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let data: Vec<u8> = (0..FILE_SIZE).map(|i| (i * 31 + i / 4099) as u8).collect();
     std::fs::write(dir.join(FILE), &data).map_err(|e| e.to_string())?;
-    let result = bench(&ours, hpa, &dir, Duration::from_secs(secs));
+    let result = bench(&ours, hpa, &dir, transfers);
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -114,7 +118,7 @@ fn start_hpa(bin: &Path, dir: &Path) -> Result<Server, String> {
 /// Wait until the server answers a fetch.
 fn ready(s: Server) -> Result<Server, String> {
     for _ in 0..50 {
-        if fetch(s.addr, None, &AtomicBool::new(false), &AtomicU64::new(0)).is_some() {
+        if fetch(s.addr, None, &AtomicU64::new(0)).is_some() {
             return Ok(s);
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -123,12 +127,7 @@ fn ready(s: Server) -> Result<Server, String> {
 }
 
 /// One lockstep RRQ; the bytes received, or None on failure.
-fn fetch(
-    server: SocketAddr,
-    blksize: Option<u16>,
-    stop: &AtomicBool,
-    received: &AtomicU64,
-) -> Option<usize> {
+fn fetch(server: SocketAddr, blksize: Option<u16>, received: &AtomicU64) -> Option<usize> {
     let sock = UdpSocket::bind("127.0.0.1:0").ok()?;
     sock.set_read_timeout(Some(Duration::from_millis(500)))
         .ok()?;
@@ -149,7 +148,7 @@ fn fetch(
             Ok(r) => r,
             Err(_) => {
                 misses += 1;
-                if misses > 10 || stop.load(Ordering::Relaxed) {
+                if misses > 10 {
                     return None;
                 }
                 sock.send_to(&last, dest).ok()?;
@@ -221,8 +220,9 @@ struct Figures {
     peak_rss_kib: u64,
 }
 
-fn measure(server: &Server, clients: usize, blksize: Option<u16>, secs: Duration) -> Figures {
-    let stop = Arc::new(AtomicBool::new(false));
+/// A boot storm: `clients` threads each fetch the file `rounds` times; the
+/// clock runs until the last one is done.
+fn measure(server: &Server, clients: usize, blksize: Option<u16>, rounds: usize) -> Figures {
     let done = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let bytes = Arc::new(AtomicU64::new(0));
@@ -230,46 +230,37 @@ fn measure(server: &Server, clients: usize, blksize: Option<u16>, secs: Duration
     let started = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|_| {
-            let (stop, done, failed, bytes) =
-                (stop.clone(), done.clone(), failed.clone(), bytes.clone());
+            let (done, failed, bytes) = (done.clone(), failed.clone(), bytes.clone());
             std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    match fetch(addr, blksize, &stop, &bytes) {
-                        Some(n) if n == FILE_SIZE => {
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                        _ if stop.load(Ordering::Relaxed) => {}
-                        _ => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
+                for _ in 0..rounds {
+                    match fetch(addr, blksize, &bytes) {
+                        Some(n) if n == FILE_SIZE => done.fetch_add(1, Ordering::Relaxed),
+                        _ => failed.fetch_add(1, Ordering::Relaxed),
+                    };
                 }
             })
         })
         .collect();
     let pid = server.child.id();
     let mut peak = 0;
-    while started.elapsed() < secs {
+    while !workers.iter().all(|w| w.is_finished()) {
         peak = peak.max(tree_rss_kib(pid));
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(20));
     }
-    stop.store(true, Ordering::Relaxed);
-    // Transfers in flight when the clock stops are not counted.
     let elapsed = started.elapsed();
-    let (transfers, b) = (done.load(Ordering::Relaxed), bytes.load(Ordering::Relaxed));
     for w in workers {
         let _ = w.join();
     }
     Figures {
-        transfers,
+        transfers: done.load(Ordering::Relaxed),
         failed: failed.load(Ordering::Relaxed),
-        bytes: b,
+        bytes: bytes.load(Ordering::Relaxed),
         elapsed,
         peak_rss_kib: peak,
     }
 }
 
-fn bench(ours: &Path, hpa: &Path, dir: &Path, secs: Duration) -> Result<(), String> {
+fn bench(ours: &Path, hpa: &Path, dir: &Path, transfers: usize) -> Result<(), String> {
     let servers = [start_ours(ours, dir)?, start_hpa(hpa, dir)?];
     // The clients stand in for other machines: lower their priority (threads
     // spawned from now on inherit it; the servers already run) so the servers,
@@ -281,8 +272,8 @@ fn bench(ours: &Path, hpa: &Path, dir: &Path, secs: Duration) -> Result<(), Stri
         .is_ok_and(|s| s.success());
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "1 MiB file over loopback, {} s per cell, {} cores, load average {}, clients at {}",
-        secs.as_secs(),
+        "1 MiB file over loopback, at least {} transfers per cell, {} cores, load average {}, clients at {}",
+        transfers,
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
@@ -303,7 +294,7 @@ fn bench(ours: &Path, hpa: &Path, dir: &Path, secs: Duration) -> Result<(), Stri
     for &blksize in BLKSIZES {
         for &clients in CONCURRENCY {
             for server in &servers {
-                let f = measure(server, clients, blksize, secs);
+                let f = measure(server, clients, blksize, transfers.div_ceil(clients));
                 let s = f.elapsed.as_secs_f64();
                 println!(
                     "{:<14} {:>7} {:>7} {:>12.1} {:>9.1} {:>7} {:>14.1}",
