@@ -1,0 +1,162 @@
+//! tftpd: a read-only boot file server — TFTP (RFC 1350, 2347, 2348, 2349, 7440)
+//! and optionally HTTP, serving one directory.
+//!
+//! - [`codec`]: TFTP packets on the wire; total decoding.
+//! - [`options`]: option negotiation (blksize, timeout, tsize, windowsize).
+//! - [`transfer`] / [`endpoint`]: the protocol core, sans I/O — fed packets and
+//!   time, it describes what to send. Never touches a socket or the clock.
+//! - [`path`]: which names may be served (the only place that decides).
+//! - [`cache`]: file bytes — small hot files in memory, big ones read at offsets.
+//! - [`driver`]: the tokio layer owning sockets and timers.
+//! - [`http`]: the same root over HTTP (actix-web).
+//! - [`config`]: the typed configuration and its limits.
+//!
+//! Tests and other crates start a server in-process with [`Server::bind`].
+
+pub mod cache;
+pub mod codec;
+pub mod config;
+mod driver;
+pub mod endpoint;
+pub mod http;
+pub mod netascii;
+pub mod options;
+pub mod path;
+mod transfer;
+
+use std::io;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+
+use crate::cache::FileCache;
+use crate::endpoint::Endpoint;
+
+/// A running server. Dropping it stops the TFTP and HTTP sides.
+pub struct Server {
+    tftp_addr: SocketAddr,
+    http_addr: Option<SocketAddr>,
+    shutdown: Option<oneshot::Sender<()>>,
+    tftp_task: JoinHandle<()>,
+    http: Option<actix_web::dev::ServerHandle>,
+}
+
+impl Server {
+    /// Bind the configured addresses (port 0 picks a free port) and start
+    /// serving on the current tokio runtime.
+    pub async fn bind(config: Config) -> io::Result<Server> {
+        let cache = FileCache::new(&config.root, config.cache()).map_err(|e| {
+            io::Error::new(e.kind(), format!("root {}: {e}", config.root.display()))
+        })?;
+        let root = cache.root().to_path_buf();
+        let listener = tokio::net::UdpSocket::bind(config.listen).await?;
+        let tftp_addr = listener.local_addr()?;
+
+        let (http, http_addr) = match config.http_listen {
+            Some(addr) => {
+                let tcp = std::net::TcpListener::bind(addr)?;
+                let bound = tcp.local_addr()?;
+                let server = http::server(tcp, root.clone())?;
+                let handle = server.handle();
+                tokio::spawn(server);
+                (Some(handle), Some(bound))
+            }
+            None => (None, None),
+        };
+
+        let endpoint = Endpoint::new(config.endpoint(), cache);
+        let (tx, rx) = oneshot::channel();
+        let tftp_task = tokio::spawn(driver::drive(endpoint, listener, rx));
+        tracing::info!(tftp = %tftp_addr, http = ?http_addr, root = %root.display(),
+            single_port = config.single_port, "tftpd serving");
+        Ok(Server {
+            tftp_addr,
+            http_addr,
+            shutdown: Some(tx),
+            tftp_task,
+            http,
+        })
+    }
+
+    /// The bound TFTP address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.tftp_addr
+    }
+
+    /// The bound HTTP address, if HTTP is on.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_addr
+    }
+
+    /// Stop both sides and wait for the TFTP loop to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.http.take() {
+            h.stop(true).await;
+        }
+        let _ = (&mut self.tftp_task).await;
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.http.take() {
+            // The stop command is sent when called; the future only waits for it.
+            drop(h.stop(false));
+        }
+    }
+}
+
+/// Run the daemon until SIGINT/SIGTERM. What `main` calls.
+pub fn run(config: Config) -> ExitCode {
+    // The protocol loop is one task; a single-threaded runtime avoids
+    // cross-thread wake-ups on every datagram (actix runs its own workers).
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async {
+        let server = match Server::bind(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start");
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        server.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Real TFTP clients (tftp-hpa, atftp, busybox, curl) against the server on
+//! loopback: every size downloaded and compared byte for byte.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{assert_same, file_name, have, TestServer, SIZES};
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()))
+}
+
+/// Download every size with `fetch(remote, local)`, in parallel threads (the
+/// 40 MiB lockstep transfers dominate; in parallel they overlap).
+fn all_sizes(label: &str, fetch: impl Fn(&str, &Path) -> Output + Sync) {
+    sizes(label, SIZES, fetch)
+}
+
+/// curl 7.88 fails any empty TFTP download with "getpeername() failed with
+/// errno 107" — against tftpd-hpa too — so curl skips the 0-byte file.
+const CURL_SIZES: &[usize] = &[1, 511, 512, 513, 1 << 20, 40 << 20];
+
+fn sizes(label: &str, sizes: &[usize], fetch: impl Fn(&str, &Path) -> Output + Sync) {
+    let out = tempfile::tempdir().unwrap();
+    std::thread::scope(|s| {
+        for &size in sizes {
+            let (fetch, out) = (&fetch, out.path());
+            s.spawn(move || {
+                let local = out.join(file_name(size));
+                let o = fetch(&file_name(size), &local);
+                let what = format!("{label}, {size} bytes");
+                assert!(o.status.success(), "{what}: {o:?}");
+                assert_same(&local, size, &what);
+            });
+        }
+    });
+}
+
+fn host_port(s: &TestServer) -> (String, String) {
+    (s.addr().ip().to_string(), s.addr().port().to_string())
+}
+
+#[test]
+fn tftp_hpa_octet_and_netascii() {
+    if !have("tftp") {
+        return;
+    }
+    let s = TestServer::start(|_| {});
+    let (host, port) = host_port(&s);
+    // tftp-hpa's client sends no RFC 2347 options: this is plain RFC 1350, and
+    // 40 MiB at 512-byte blocks crosses the block-number rollover.
+    all_sizes("tftp-hpa octet", |remote, local| {
+        run(Command::new("tftp")
+            .args(["-m", "binary", &host, &port, "-c", "get", remote])
+            .arg(local))
+    });
+    // netascii: the client turns CR LF back into LF and CR NUL into CR.
+    let out = tempfile::tempdir().unwrap();
+    let local = out.path().join("text.cfg");
+    let o = run(Command::new("tftp")
+        .args(["-m", "netascii", &host, &port, "-c", "get", "/sub/text.cfg"])
+        .arg(&local));
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        std::fs::read(&local).unwrap(),
+        std::fs::read(common::root().join("sub/text.cfg")).unwrap()
+    );
+}
+
+#[test]
+fn tftp_hpa_gets_errors_for_missing_and_hostile_names() {
+    if !have("tftp") {
+        return;
+    }
+    let s = TestServer::start(|_| {});
+    let (host, port) = host_port(&s);
+    let out = tempfile::tempdir().unwrap();
+    for name in ["missing.efi", "../../etc/passwd", "escape", "sub"] {
+        let local = out.path().join("x");
+        let o = run(Command::new("tftp")
+            .args(["-m", "binary", &host, &port, "-c", "get", name])
+            .arg(&local));
+        let text =
+            String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("Error code"), "{name}: {text}");
+        let got = std::fs::read(&local).unwrap_or_default();
+        assert!(got.is_empty(), "{name}: received {} bytes", got.len());
+    }
+}
+
+#[test]
+fn atftp_plain_with_options_and_windowsize() {
+    if !have("atftp") {
+        return;
+    }
+    let s = TestServer::start(|_| {});
+    let (host, port) = host_port(&s);
+    let variants: &[(&str, &[&str])] = &[
+        (
+            "atftp plain",
+            &["--option", "tsize disable", "--option", "blksize disable"],
+        ),
+        (
+            "atftp blksize+tsize",
+            &["--option", "blksize 1428", "--option", "tsize enable"],
+        ),
+        (
+            "atftp windowsize 8",
+            &["--option", "blksize 1428", "--option", "windowsize 8"],
+        ),
+    ];
+    for (label, opts) in variants {
+        all_sizes(label, |remote, local| {
+            run(Command::new("atftp")
+                .args(*opts)
+                .args(["--get", "-r", remote, "-l"])
+                .arg(local)
+                .args([&host, &port]))
+        });
+    }
+}
+
+#[test]
+fn busybox_default_and_blksize() {
+    if !have("busybox") {
+        return;
+    }
+    let s = TestServer::start(|_| {});
+    let (host, port) = host_port(&s);
+    all_sizes("busybox", |remote, local| {
+        run(Command::new("busybox")
+            .args(["tftp", "-g", "-r", remote, "-l"])
+            .arg(local)
+            .args([&host, &port]))
+    });
+    all_sizes("busybox -b 1468", |remote, local| {
+        run(Command::new("busybox")
+            .args(["tftp", "-b", "1468", "-g", "-r", remote, "-l"])
+            .arg(local)
+            .args([&host, &port]))
+    });
+}
+
+#[test]
+fn curl_tftp_with_and_without_options() {
+    if !have("curl") {
+        return;
+    }
+    let s = TestServer::start(|_| {});
+    let base = format!("tftp://{}", s.addr());
+    let variants: &[(&str, &[&str])] = &[
+        ("curl default (tsize)", &[]),
+        ("curl blksize 1468", &["--tftp-blksize", "1468"]),
+        ("curl no options", &["--tftp-no-options"]),
+    ];
+    for (label, opts) in variants {
+        sizes(label, CURL_SIZES, |remote, local| {
+            run(Command::new("curl")
+                .args(["-sS", "--fail", "-o"])
+                .arg(local)
+                .args(*opts)
+                .arg(format!("{base}/{remote}")))
+        });
+    }
+}
+
+#[test]
+fn single_port_mode_serves_real_clients() {
+    if !have("busybox") || !have("curl") {
+        return;
+    }
+    let s = TestServer::start(|c| c.single_port = true);
+    let (host, port) = host_port(&s);
+    all_sizes("busybox single-port", |remote, local| {
+        run(Command::new("busybox")
+            .args(["tftp", "-b", "1468", "-g", "-r", remote, "-l"])
+            .arg(local)
+            .args([&host, &port]))
+    });
+    sizes("curl single-port", CURL_SIZES, |remote, local| {
+        run(Command::new("curl")
+            .args(["-sS", "--fail", "-o"])
+            .arg(local)
+            .arg(format!("tftp://{}/{remote}", s.addr())))
+    });
+}
