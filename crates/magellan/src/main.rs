@@ -1,1 +1,5 @@
-fn main() {}
+//! `magellan`: parse arguments, run the library, exit with its code.
+
+fn main() {
+    std::process::exit(magellan::cli::main());
+}
