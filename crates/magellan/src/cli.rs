@@ -54,7 +54,8 @@ pub struct Common {
     /// Bearer token for SMD.
     #[arg(long, env = "ACCESS_TOKEN", hide_env_values = true)]
     pub access_token: Option<String>,
-    /// TOML configuration file (keys: concurrency, timeout, cache, access_token).
+    /// TOML configuration file (keys: concurrency, timeout, cache, access_token,
+    /// log_level, insecure); MAGELLAN_<KEY> environment variables too.
     #[arg(short = 'c', long)]
     pub config: Option<PathBuf>,
 }
@@ -259,6 +260,9 @@ pub struct Config {
     pub cache: Option<PathBuf>,
     pub access_token: Option<String>,
     pub log_level: String,
+    /// Behave as if `-i` were given everywhere (`MAGELLAN_INSECURE=true`): lets
+    /// the seed's commands, which have no `-i`, reach self-signed BMCs.
+    pub insecure: bool,
 }
 
 impl Default for Config {
@@ -269,6 +273,7 @@ impl Default for Config {
             cache: None,
             access_token: None,
             log_level: "info".into(),
+            insecure: false,
         }
     }
 }
@@ -280,6 +285,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub cache: PathBuf,
     pub access_token: Option<String>,
+    /// `insecure` from the configuration: `-i` by default.
+    pub insecure: bool,
 }
 
 fn settings(root: &Common, verb: &Common) -> Result<Settings, String> {
@@ -317,6 +324,7 @@ fn settings(root: &Common, verb: &Common) -> Result<Settings, String> {
             .clone()
             .or(root.access_token.clone())
             .or(cfg.access_token),
+        insecure: cfg.insecure,
     })
 }
 
@@ -473,7 +481,11 @@ async fn cmd_scan(a: ScanArgs, s: Settings) -> Result<i32, Usage> {
     if candidates.is_empty() {
         return Err(Usage("nothing to scan: give hosts or --subnet".into()));
     }
-    let client = redfish::http_client(&tls(a.insecure, None)?, s.timeout, s.concurrency)?;
+    let client = redfish::http_client(
+        &tls(a.insecure || s.insecure, None)?,
+        s.timeout,
+        s.concurrency,
+    )?;
     let opts = ScanOptions {
         scheme: a.scheme.clone(),
         concurrency: s.concurrency,
@@ -582,7 +594,7 @@ async fn cmd_collect(a: CollectArgs, s: Settings) -> Result<i32, Usage> {
         (None, Some(_)) => return Err(Usage("--port (SMD port) needs --host (SMD URL)".into())),
         (None, None) => None,
     };
-    let tls_opts = tls(a.insecure, a.cacert.as_deref())?;
+    let tls_opts = tls(a.insecure || s.insecure, a.cacert.as_deref())?;
     let client = redfish::http_client(&tls_opts, s.timeout, s.concurrency)?;
     let opts = CollectOptions {
         credentials: credentials(&a.username, &a.password, a.secrets_file.as_deref())?,
@@ -703,7 +715,7 @@ async fn cmd_send(a: SendArgs, s: Settings) -> Result<i32, Usage> {
         eps.extend(parsed.map_err(Usage)?);
     }
     let client = redfish::http_client(
-        &tls(a.insecure, a.cacert.as_deref())?,
+        &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
         s.timeout,
         s.concurrency,
     )?;
@@ -715,7 +727,11 @@ async fn cmd_send(a: SendArgs, s: Settings) -> Result<i32, Usage> {
 async fn cmd_crawl(a: CrawlArgs, s: Settings) -> Result<i32, Usage> {
     let target = BmcTarget::parse(&a.uri, "https")?;
     let creds = credentials(&a.username, &a.password, a.secrets_file.as_deref())?;
-    let client = redfish::http_client(&tls(a.insecure, a.cacert.as_deref())?, s.timeout, 1)?;
+    let client = redfish::http_client(
+        &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
+        s.timeout,
+        1,
+    )?;
     let (user, pass) = creds.for_bmc(&target);
     let ip = target.host.parse().ok();
     let result = async {
@@ -770,7 +786,7 @@ async fn cmd_power(a: PowerArgs, s: Settings) -> Result<i32, Usage> {
     };
     let creds = credentials(&a.username, &a.password, a.secrets_file.as_deref())?;
     let client = redfish::http_client(
-        &tls(a.insecure, a.cacert.as_deref())?,
+        &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
         s.timeout,
         s.concurrency,
     )?;

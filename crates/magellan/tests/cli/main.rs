@@ -656,11 +656,14 @@ async fn magellan_sh_runs_scan_then_collect() {
     let out = tokio::process::Command::new("bash")
         .arg(script)
         .arg("--scan")
-        .arg("--subnet 127.77.12.0 --subnet-mask 255.255.255.248 --port 18443 --timeout 3 -i")
+        // The seed's arguments verbatim (no -i): MAGELLAN_INSECURE stands in
+        // for the seed era's unverified TLS.
+        .arg("--subnet 127.77.12.0 --port 18443 --timeout 3")
         .arg("--collect")
         .arg(format!(
-            "--user admin --pass password -i --host {host} --port {port}"
+            "--user admin --pass password --host {host} --port {port}"
         ))
+        .env("MAGELLAN_INSECURE", "true")
         .env(
             "PATH",
             format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
