@@ -481,11 +481,7 @@ async fn cmd_scan(a: ScanArgs, s: Settings) -> Result<i32, Usage> {
     if candidates.is_empty() {
         return Err(Usage("nothing to scan: give hosts or --subnet".into()));
     }
-    let client = redfish::http_client(
-        &tls(a.insecure || s.insecure, None)?,
-        s.timeout,
-        s.concurrency,
-    )?;
+    let client = redfish::http_client(&tls(a.insecure || s.insecure, None)?, s.timeout)?;
     let opts = ScanOptions {
         scheme: a.scheme.clone(),
         concurrency: s.concurrency,
@@ -595,11 +591,10 @@ async fn cmd_collect(a: CollectArgs, s: Settings) -> Result<i32, Usage> {
         (None, None) => None,
     };
     let tls_opts = tls(a.insecure || s.insecure, a.cacert.as_deref())?;
-    let client = redfish::http_client(&tls_opts, s.timeout, s.concurrency)?;
+    let client = redfish::http_client(&tls_opts, s.timeout)?;
     let opts = CollectOptions {
         credentials: credentials(&a.username, &a.password, a.secrets_file.as_deref())?,
         concurrency: s.concurrency,
-        timeout: s.timeout,
         id_map: match &a.bmc_id_map {
             Some(m) => IdMap::parse(m)?,
             None => IdMap::default(),
@@ -636,7 +631,7 @@ async fn cmd_collect(a: CollectArgs, s: Settings) -> Result<i32, Usage> {
         print!("{}", render(&outcome.endpoints, a.format)?);
     }
     if let Some(url) = smd_url {
-        let smd_client = redfish::http_client(&tls_opts, s.timeout, s.concurrency)?;
+        let smd_client = redfish::http_client(&tls_opts, s.timeout)?;
         let smd = SmdClient::new(smd_client, &url, s.access_token.clone());
         failed.extend(send_all(&smd, &outcome.endpoints, a.force_update, s.concurrency).await);
     }
@@ -717,7 +712,6 @@ async fn cmd_send(a: SendArgs, s: Settings) -> Result<i32, Usage> {
     let client = redfish::http_client(
         &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
         s.timeout,
-        s.concurrency,
     )?;
     let smd = SmdClient::new(client, &a.smd_url, s.access_token.clone());
     let failed = send_all(&smd, &eps, a.force_update, s.concurrency).await;
@@ -730,7 +724,6 @@ async fn cmd_crawl(a: CrawlArgs, s: Settings) -> Result<i32, Usage> {
     let client = redfish::http_client(
         &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
         s.timeout,
-        1,
     )?;
     let (user, pass) = creds.for_bmc(&target);
     let ip = target.host.parse().ok();
@@ -788,7 +781,6 @@ async fn cmd_power(a: PowerArgs, s: Settings) -> Result<i32, Usage> {
     let client = redfish::http_client(
         &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
         s.timeout,
-        s.concurrency,
     )?;
     use futures_util::stream::{self, StreamExt};
     let results: Vec<Result<String, String>> = stream::iter(targets)

@@ -11,9 +11,7 @@
 
 pub mod secrets;
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 use reqwest::Client;
@@ -33,7 +31,6 @@ use secrets::Credentials;
 pub struct CollectOptions {
     pub credentials: Credentials,
     pub concurrency: usize,
-    pub timeout: Duration,
     pub id_map: IdMap,
 }
 
@@ -607,9 +604,4 @@ async fn memory(s: &Session, coll: &str) -> Vec<MemoryDevice> {
         });
     }
     out
-}
-
-/// Group endpoints by ID (for per-BMC output files).
-pub fn by_id(eps: &[RedfishEndpoint]) -> BTreeMap<&str, &RedfishEndpoint> {
-    eps.iter().map(|e| (e.id.as_str(), e)).collect()
 }

@@ -22,11 +22,7 @@ pub struct TlsOptions {
 
 /// Build the HTTP client used for BMCs. One client for all BMCs: it pools
 /// connections per host, so each BMC's requests reuse one TLS connection.
-pub fn http_client(
-    tls: &TlsOptions,
-    timeout: Duration,
-    concurrency: usize,
-) -> Result<Client, String> {
+pub fn http_client(tls: &TlsOptions, timeout: Duration) -> Result<Client, String> {
     let mut builder = Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
@@ -45,7 +41,6 @@ pub fn http_client(
             builder = builder.add_root_certificate(c);
         }
     }
-    let _ = concurrency;
     builder.build().map_err(|e| format!("HTTP client: {e}"))
 }
 

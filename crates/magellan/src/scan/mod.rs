@@ -67,11 +67,8 @@ pub fn expand_subnet(subnet: &str, mask: &str) -> Result<Vec<Ipv4Addr>, String> 
         };
         Ipv4Net::new(ip, prefix).map_err(|e| format!("--subnet-mask {mask}: {e}"))?
     };
-    let net = net.trunc();
-    if net.prefix_len() >= 31 {
-        return Ok(net.hosts().collect());
-    }
-    Ok(net.hosts().collect())
+    // hosts(): every address but the network and broadcast ones (all of a /31, /32).
+    Ok(net.trunc().hosts().collect())
 }
 
 /// Positional hosts: `10.0.0.1`, `bmc1`, `https://10.0.0.1:8443`. A host with an
