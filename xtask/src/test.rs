@@ -30,10 +30,14 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("sqlite3", "/usr/bin/sqlite3"),
 ];
 
-/// PyPI tools tests drive (magellan against a Redfish implementation we did
-/// not write), and a command each one provides. Tests using them skip, saying
+/// PyPI tools tests drive (magellan against sushy-emulator, a Redfish
+/// implementation we did not write; redfish-sim against DMTF's protocol
+/// validator), and a command each one provides. Tests using them skip, saying
 /// so, when they are absent.
-pub const PYTHON_TOOLS: &[(&str, &str)] = &[("sushy-tools", "sushy-emulator")];
+pub const PYTHON_TOOLS: &[(&str, &str)] = &[
+    ("sushy-tools", "sushy-emulator"),
+    ("redfish-protocol-validator", "rf_protocol_validator"),
+];
 
 fn have_command(cmd: &str) -> bool {
     Command::new("sh")

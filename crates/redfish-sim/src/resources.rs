@@ -183,6 +183,7 @@ impl Bmc {
             "Chassis": {"@odata.id": "/redfish/v1/Chassis"},
             "Managers": {"@odata.id": "/redfish/v1/Managers"},
             "SessionService": {"@odata.id": "/redfish/v1/SessionService"},
+            "AccountService": {"@odata.id": "/redfish/v1/AccountService"},
             "Links": {"Sessions": {"@odata.id": "/redfish/v1/SessionService/Sessions"}},
         }))
     }
@@ -227,6 +228,7 @@ impl Bmc {
                 ))
             }
             ("DELETE", ["SessionService", "Sessions", id]) => self.delete_session(id),
+            ("GET", ["AccountService", rest @ ..]) => self.account_service(rest, path),
             ("GET", ["Systems"]) => Reply::ok(collection(
                 "#ComputerSystemCollection.ComputerSystemCollection",
                 "/redfish/v1/Systems",
@@ -272,6 +274,80 @@ impl Bmc {
                 "OperationNotAllowed",
                 &format!("{method} is not allowed on {path}."),
             ),
+        }
+    }
+
+    /// One account (the configured user, an Administrator) and the three
+    /// predefined roles (DSP0266 §13.2.8).
+    fn account_service(&self, rest: &[&str], path: &str) -> Reply {
+        const BASE: &str = "/redfish/v1/AccountService";
+        const ROLES: &[(&str, &[&str])] = &[
+            (
+                "Administrator",
+                &[
+                    "Login",
+                    "ConfigureManager",
+                    "ConfigureUsers",
+                    "ConfigureSelf",
+                    "ConfigureComponents",
+                ],
+            ),
+            (
+                "Operator",
+                &["Login", "ConfigureSelf", "ConfigureComponents"],
+            ),
+            ("ReadOnly", &["Login", "ConfigureSelf"]),
+        ];
+        match rest {
+            [] => Reply::ok(json!({
+                "@odata.type": "#AccountService.v1_13_0.AccountService",
+                "@odata.id": BASE,
+                "Id": "AccountService",
+                "Name": "Account Service",
+                "ServiceEnabled": true,
+                "Accounts": {"@odata.id": format!("{BASE}/Accounts")},
+                "Roles": {"@odata.id": format!("{BASE}/Roles")},
+            })),
+            ["Accounts"] => Reply::ok(collection(
+                "#ManagerAccountCollection.ManagerAccountCollection",
+                &format!("{BASE}/Accounts"),
+                "Accounts Collection",
+                vec![format!("{BASE}/Accounts/1")],
+            )),
+            ["Accounts", "1"] => Reply::ok(json!({
+                "@odata.type": "#ManagerAccount.v1_10_0.ManagerAccount",
+                "@odata.id": format!("{BASE}/Accounts/1"),
+                "Id": "1",
+                "Name": "User Account",
+                "UserName": self.plan.username,
+                "RoleId": "Administrator",
+                "Enabled": true,
+                "Locked": false,
+                "Password": null,
+                "Links": {"Role": {"@odata.id": format!("{BASE}/Roles/Administrator")}},
+            })),
+            ["Roles"] => Reply::ok(collection(
+                "#RoleCollection.RoleCollection",
+                &format!("{BASE}/Roles"),
+                "Roles Collection",
+                ROLES
+                    .iter()
+                    .map(|(r, _)| format!("{BASE}/Roles/{r}"))
+                    .collect(),
+            )),
+            ["Roles", id] => match ROLES.iter().find(|(r, _)| r == id) {
+                Some((r, privs)) => Reply::ok(json!({
+                    "@odata.type": "#Role.v1_3_1.Role",
+                    "@odata.id": format!("{BASE}/Roles/{r}"),
+                    "Id": r,
+                    "Name": format!("{r} Role"),
+                    "RoleId": r,
+                    "IsPredefined": true,
+                    "AssignedPrivileges": privs,
+                })),
+                None => Reply::not_found(path),
+            },
+            _ => Reply::not_found(path),
         }
     }
 
@@ -651,4 +727,72 @@ fn nic_resource(uri: &str, id: &str, mac: &str, description: &str, ip: Option<&s
         "IPv4Addresses": ipv4,
         "Status": {"State": "Enabled", "Health": "OK"},
     })
+}
+
+/// Schemas the simulated resources use, as `$metadata` references them.
+const SCHEMAS: &[(&str, &str)] = &[
+    ("ServiceRoot", "ServiceRoot.v1_15_0"),
+    ("ComputerSystemCollection", "ComputerSystemCollection"),
+    ("ComputerSystem", "ComputerSystem.v1_20_0"),
+    ("EthernetInterfaceCollection", "EthernetInterfaceCollection"),
+    ("EthernetInterface", "EthernetInterface.v1_9_0"),
+    ("ProcessorCollection", "ProcessorCollection"),
+    ("Processor", "Processor.v1_18_0"),
+    ("MemoryCollection", "MemoryCollection"),
+    ("Memory", "Memory.v1_17_0"),
+    ("NetworkInterfaceCollection", "NetworkInterfaceCollection"),
+    ("NetworkInterface", "NetworkInterface.v1_2_1"),
+    ("NetworkAdapterCollection", "NetworkAdapterCollection"),
+    ("NetworkAdapter", "NetworkAdapter.v1_9_0"),
+    ("ManagerCollection", "ManagerCollection"),
+    ("Manager", "Manager.v1_19_0"),
+    ("ChassisCollection", "ChassisCollection"),
+    ("Chassis", "Chassis.v1_23_0"),
+    ("Power", "Power.v1_7_1"),
+    ("SessionService", "SessionService.v1_1_8"),
+    ("AccountService", "AccountService.v1_13_0"),
+    ("ManagerAccountCollection", "ManagerAccountCollection"),
+    ("ManagerAccount", "ManagerAccount.v1_10_0"),
+    ("RoleCollection", "RoleCollection"),
+    ("Role", "Role.v1_3_1"),
+    ("SessionCollection", "SessionCollection"),
+    ("Session", "Session.v1_3_0"),
+    ("ActionInfo", "ActionInfo.v1_3_0"),
+    ("Message", "Message.v1_1_1"),
+];
+
+/// The OData CSDL `$metadata` document (DSP0266 §8.4): references to the DMTF
+/// schemas of every resource type served.
+pub fn metadata_xml() -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<edmx:Edmx xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\" Version=\"4.0\">\n",
+    );
+    for (file, ns) in SCHEMAS {
+        xml.push_str(&format!(
+            "  <edmx:Reference Uri=\"http://redfish.dmtf.org/schemas/v1/{file}_v1.xml\">\n    <edmx:Include Namespace=\"{file}\"/>\n{}  </edmx:Reference>\n",
+            if ns != file {
+                format!("    <edmx:Include Namespace=\"{ns}\"/>\n")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    xml.push_str(
+        "  <edmx:DataServices>\n    <Schema xmlns=\"http://docs.oasis-open.org/odata/ns/edm\" Namespace=\"Service\">\n      <EntityContainer Name=\"Service\" Extends=\"ServiceRoot.v1_15_0.ServiceContainer\"/>\n    </Schema>\n  </edmx:DataServices>\n</edmx:Edmx>\n",
+    );
+    xml
+}
+
+/// The OData service document (`/redfish/v1/odata`).
+pub fn odata_service_document() -> Reply {
+    Reply::ok(json!({
+        "@odata.context": "/redfish/v1/$metadata",
+        "value": [
+            {"name": "Service", "kind": "Singleton", "url": "/redfish/v1/"},
+            {"name": "Systems", "kind": "Singleton", "url": "/redfish/v1/Systems"},
+            {"name": "Chassis", "kind": "Singleton", "url": "/redfish/v1/Chassis"},
+            {"name": "Managers", "kind": "Singleton", "url": "/redfish/v1/Managers"},
+            {"name": "SessionService", "kind": "Singleton", "url": "/redfish/v1/SessionService"},
+        ]
+    }))
 }

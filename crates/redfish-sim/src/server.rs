@@ -111,7 +111,52 @@ where
 }
 
 async fn answer(bmc: &Bmc, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let method = req.method().as_str().to_owned();
+    let head = req.method() == hyper::Method::HEAD;
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    // DSP0266 §8.1: a client asking for another OData version gets 412.
+    let odata_ok = req
+        .headers()
+        .get("odata-version")
+        .is_none_or(|v| v.as_bytes() == b"4.0");
+    let mut resp = if odata_ok {
+        answer_inner(bmc, req).await
+    } else {
+        to_response(Reply::error(
+            412,
+            "PreconditionFailed",
+            "Only OData-Version 4.0 is supported.",
+        ))
+    };
+    let h = resp.headers_mut();
+    if let Ok(v) = allowed_methods(&path).parse() {
+        h.insert("allow", v);
+    }
+    h.insert("cache-control", "no-cache".parse().expect("static header"));
+    if head {
+        *resp.body_mut() = Full::new(Bytes::new());
+    }
+    resp
+}
+
+/// Methods a resource supports (the `Allow` header, also on 405s).
+fn allowed_methods(path: &str) -> &'static str {
+    if path.ends_with("/Actions/ComputerSystem.Reset") || path.ends_with("/Actions/Manager.Reset") {
+        "POST"
+    } else if path.ends_with("/SessionService/Sessions") || path.ends_with("/Sessions/Members") {
+        "GET, HEAD, POST"
+    } else if path.contains("/SessionService/Sessions/") {
+        "GET, HEAD, DELETE"
+    } else {
+        "GET, HEAD"
+    }
+}
+
+async fn answer_inner(bmc: &Bmc, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    // HEAD is GET without the body (stripped by the caller).
+    let method = match req.method().as_str() {
+        "HEAD" => "GET".to_owned(),
+        m => m.to_owned(),
+    };
     let path = req.uri().path().trim_end_matches('/').to_owned();
     let headers = req.headers().clone();
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
@@ -135,7 +180,23 @@ async fn answer(bmc: &Bmc, req: Request<Incoming>) -> Response<Full<Bytes>> {
         }
         return to_response(bmc.service_root());
     }
-    if method == "POST" && path == "/redfish/v1/SessionService/Sessions" {
+    if method == "GET" && path == "/redfish/v1/$metadata" {
+        let mut resp = Response::new(Full::new(Bytes::from(crate::resources::metadata_xml())));
+        resp.headers_mut().insert(
+            "content-type",
+            "application/xml".parse().expect("static header"),
+        );
+        resp.headers_mut()
+            .insert("odata-version", "4.0".parse().expect("static header"));
+        return resp;
+    }
+    if method == "GET" && path == "/redfish/v1/odata" {
+        return to_response(crate::resources::odata_service_document());
+    }
+    if method == "POST"
+        && (path == "/redfish/v1/SessionService/Sessions"
+            || path == "/redfish/v1/SessionService/Sessions/Members")
+    {
         let creds = serde_json::from_slice::<serde_json::Value>(&body).ok();
         let user = creds
             .as_ref()
@@ -211,6 +272,16 @@ fn unauthorized() -> Response<Full<Bytes>> {
 }
 
 fn to_response(reply: Reply) -> Response<Full<Bytes>> {
+    // `Link: <schema>; rel=describedby` (DSP0266 §8.2) from the resource's type.
+    let described_by = reply
+        .body
+        .as_ref()
+        .and_then(|b| b.get("@odata.type"))
+        .and_then(|t| t.as_str())
+        .and_then(|t| t.trim_start_matches('#').split('.').next())
+        .map(|schema| {
+            format!("<http://redfish.dmtf.org/schemas/v1/{schema}.json>; rel=describedby")
+        });
     let body = reply
         .body
         .map(|v| Bytes::from(serde_json::to_vec(&v).unwrap_or_default()))
@@ -224,6 +295,17 @@ fn to_response(reply: Reply) -> Response<Full<Bytes>> {
     }
     for (k, v) in reply.headers {
         builder = builder.header(k, v);
+    }
+    if let Some(link) = described_by {
+        builder = builder.header("Link", link);
+    }
+    if reply.status == 200 && has_body {
+        // A weak validator from the representation (DSP0266 §8.2: ETag on
+        // ManagerAccount, and harmless elsewhere).
+        let hash = body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        builder = builder.header("ETag", format!("W/\"{hash:016x}\""));
     }
     builder.body(Full::new(body)).unwrap_or_else(|_| {
         let mut r = Response::new(Full::new(Bytes::new()));
