@@ -679,3 +679,56 @@ async fn magellan_sh_runs_scan_then_collect() {
     );
     assert_eq!(smd.endpoints().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_file_and_per_bmc_output_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sim = Simulator::start(&Spec {
+        bmcs: 2,
+        listen: "127.77.13.1".parse().unwrap(),
+        port_base: 18443,
+        bmc: vec![
+            BmcSpec::default(),
+            BmcSpec {
+                username: Some("root".into()),
+                password: Some("calvin".into()),
+                ..BmcSpec::default()
+            },
+        ],
+        ..Spec::default()
+    })
+    .await
+    .unwrap();
+    let secrets = d.join("secrets.yaml");
+    std::fs::write(
+        &secrets,
+        "default: {username: admin, password: password}\n127.77.13.2: {username: root, password: calvin}\n",
+    )
+    .unwrap();
+    let out_dir = d.join("out");
+    let urls = sim.urls();
+    let run = magellan(
+        d,
+        &[
+            "collect",
+            "-i",
+            "--secrets-file",
+            secrets.to_str().unwrap(),
+            "-O",
+            out_dir.to_str().unwrap(),
+            &urls[0],
+            &urls[1],
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (id, user) in [("x4073c5s13b1", "admin"), ("x4073c5s13b2", "root")] {
+        let files: Vec<_> = std::fs::read_dir(out_dir.join(id)).unwrap().collect();
+        assert_eq!(files.len(), 1);
+        let path = files[0].as_ref().unwrap().path();
+        let ep = json(&std::fs::read_to_string(path).unwrap());
+        assert_eq!(ep["ID"], id, "each file holds its own BMC only");
+        assert_eq!(ep["User"], user);
+    }
+}
