@@ -5,6 +5,11 @@
 //! `collect` (walk Redfish via `redfish`, name BMCs via `idmap`, build
 //! `inventory`) → `smd` (push). `power` resets nodes found in an inventory.
 //! `cli` is the only module that prints or picks exit codes.
+//!
+//! Invariants: nothing a BMC or SMD sends can panic the process (every field
+//! is read through `Option`s, failures are per-BMC results); magellan reaches
+//! SMD only over HTTP, through `smd`; results are gathered by value from
+//! workers, never appended to shared state.
 
 pub mod cache;
 pub mod cli;

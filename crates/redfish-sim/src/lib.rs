@@ -14,6 +14,10 @@
 //!
 //! Layout: `spec` (what to simulate) → `resources` (the Redfish tree, pure
 //! state) → `server` (sockets, TLS, auth). Dropping the [`Simulator`] stops it.
+//!
+//! Invariants: listens only where the spec says (tests use loopback); the same
+//! spec always describes the same hardware; the only host side effect is the
+//! spec's own `on_reset` commands.
 
 pub mod cli;
 pub mod resources;

@@ -732,3 +732,59 @@ async fn secrets_file_and_per_bmc_output_files() {
         assert_eq!(ep["User"], user);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_vendor_payloads_are_skipped_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |v: serde_json::Value| v;
+    let docs: std::collections::BTreeMap<String, Value> = [
+        // No Chassis link, no session service.
+        ("/redfish/v1", s(serde_json::json!({"Systems": {"@odata.id": "/redfish/v1/Systems"}}))),
+        (
+            "/redfish/v1/Systems",
+            s(serde_json::json!({"Members": [{"@odata.id": "/redfish/v1/Systems/1"}, "junk", {"nope": 1}]})),
+        ),
+        (
+            "/redfish/v1/Systems/1",
+            s(serde_json::json!({
+                "UUID": 42,
+                "Name": null,
+                "ProcessorSummary": {"Count": "two"},
+                "MemorySummary": null,
+                "EthernetInterfaces": {"@odata.id": "/redfish/v1/Systems/1/EthernetInterfaces"},
+                "Processors": "not a link",
+                "Links": {"Chassis": [{"@odata.id": "/redfish/v1/Chassis/gone"}], "ManagedBy": "x"},
+                "Actions": {"#ComputerSystem.Reset": {"ResetType@Redfish.AllowableValues": ["On", 7]}},
+            })),
+        ),
+        (
+            "/redfish/v1/Systems/1/EthernetInterfaces",
+            s(serde_json::json!({"Members": [{"@odata.id": "/redfish/v1/Systems/1/EthernetInterfaces/a"}, {"@odata.id": "/redfish/v1/Systems/1/EthernetInterfaces/missing"}]})),
+        ),
+        (
+            "/redfish/v1/Systems/1/EthernetInterfaces/a",
+            s(serde_json::json!({"MACAddress": "AA-BB-CC-DD-EE-FF", "IPv4Addresses": [{"Address": "0.0.0.0"}, {"Address": 5}]})),
+        ),
+        ("/redfish/v1/Managers", s(serde_json::json!({"Members": [{"@odata.id": "/redfish/v1/Managers/gone"}]}))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let url = support::static_redfish(docs).await;
+    let run = magellan(dir.path(), &["crawl", &url, "-u", "a", "-p", "b"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let inv = json(&run.stdout);
+    let sys = &inv["Systems"][0];
+    assert_eq!(sys["uuid"], "");
+    assert_eq!(sys["processor_count"], 0);
+    assert_eq!(sys["actions"], serde_json::json!(["On"]));
+    assert_eq!(sys["ethernet_interfaces"].as_array().unwrap().len(), 1);
+    assert_eq!(sys["ethernet_interfaces"][0]["mac"], "aa:bb:cc:dd:ee:ff");
+    assert_eq!(sys["ethernet_interfaces"][0]["ip"], "");
+    assert_eq!(inv["Managers"], serde_json::json!([]));
+    assert!(
+        run.stderr.contains("skipped"),
+        "the skips are logged:\n{}",
+        run.stderr
+    );
+}

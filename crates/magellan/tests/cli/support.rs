@@ -277,3 +277,35 @@ pub async fn magellan(dir: &Path, args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// A Redfish service made of fixed documents (path → JSON), with Basic auth
+/// accepted blindly and no session service: for vendor quirks.
+pub async fn static_redfish(docs: BTreeMap<String, Value>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let docs = Arc::new(docs);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let docs = docs.clone();
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+                    let docs = docs.clone();
+                    async move {
+                        let path = req.uri().path().trim_end_matches('/').to_owned();
+                        Ok::<_, Infallible>(match docs.get(&path) {
+                            Some(v) => reply(200, v.clone()),
+                            None => reply(404, json!({"error": "not here"})),
+                        })
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    url
+}
