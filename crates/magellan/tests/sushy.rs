@@ -56,7 +56,7 @@ async fn collect_and_power_against_sushy_emulator() {
     // Readiness: the emulator takes a moment to import and bind.
     let client = reqwest::Client::new();
     let mut up = false;
-    for _ in 0..300 {
+    for _ in 0..600 {
         if let Ok(r) = client.get(format!("{url}/redfish/v1/")).send().await {
             if r.status().is_success() {
                 up = true;
@@ -117,7 +117,7 @@ async fn collect_and_power_against_sushy_emulator() {
         .trim_start_matches(url.as_str())
         .to_owned();
     let mut state = String::new();
-    for _ in 0..300 {
+    for _ in 0..600 {
         let v: Value = client
             .get(format!("{url}{path}"))
             .send()
