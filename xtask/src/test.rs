@@ -30,7 +30,66 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("sqlite3", "/usr/bin/sqlite3"),
 ];
 
+/// PyPI tools tests drive (magellan against sushy-emulator, a Redfish
+/// implementation we did not write; redfish-sim against DMTF's protocol
+/// validator), and a command each one provides. Tests using them skip, saying
+/// so, when they are absent.
+pub const PYTHON_TOOLS: &[(&str, &str)] = &[
+    ("sushy-tools", "sushy-emulator"),
+    ("redfish-protocol-validator", "rf_protocol_validator"),
+];
+
+fn have_command(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// pip install missing Python tools (as root; elsewhere just say what is missing).
+pub fn ensure_python_tools() -> Result<(), String> {
+    let missing: Vec<&str> = PYTHON_TOOLS
+        .iter()
+        .filter(|(_, cmd)| !have_command(cmd))
+        .map(|(p, _)| *p)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    if !root {
+        eprintln!(
+            "xtask: missing Python tools ({}); tests using them will skip. Install with: pip install {}",
+            missing.join(", "),
+            missing.join(" ")
+        );
+        return Ok(());
+    }
+    eprintln!("xtask: pip installing {}", missing.join(" "));
+    let pip = |extra: &[&str]| {
+        Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(extra)
+            .args(&missing)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    // Debian's system Python refuses pip without this flag (PEP 668).
+    if !pip(&[]) && !pip(&["--break-system-packages"]) {
+        eprintln!(
+            "xtask: pip install {} failed; tests using them will skip",
+            missing.join(" ")
+        );
+    }
+    Ok(())
+}
+
 pub fn ensure_packages() -> Result<(), String> {
+    ensure_python_tools()?;
     let missing: Vec<&str> = PACKAGES
         .iter()
         .filter(|(_, f)| !Path::new(f).exists())
