@@ -91,7 +91,7 @@ struct Cached {
 
 /// The served directory, with small files cached in memory.
 pub struct FileCache {
-    root: PathBuf,
+    root: path::Root,
     limits: CacheLimits,
     hot: HashMap<PathBuf, Cached>,
     hot_bytes: u64,
@@ -100,16 +100,16 @@ pub struct FileCache {
 impl FileCache {
     /// `root` must exist; it is canonicalized once so symlink checks compare
     /// real paths.
-    pub fn new(root: &Path, limits: CacheLimits) -> io::Result<Self> {
+    pub fn new(root: &Path, trusted: &[PathBuf], limits: CacheLimits) -> io::Result<Self> {
         Ok(FileCache {
-            root: root.canonicalize()?,
+            root: path::Root::new(root, trusted)?,
             limits,
             hot: HashMap::new(),
             hot_bytes: 0,
         })
     }
 
-    pub fn root(&self) -> &Path {
+    pub fn root(&self) -> &path::Root {
         &self.root
     }
 
@@ -186,6 +186,7 @@ mod tests {
         std::fs::write(dir.path().join("big"), vec![7u8; 5000]).unwrap();
         let mut c = FileCache::new(
             dir.path(),
+            &[],
             CacheLimits {
                 hot_file_max: 1000,
                 total_max: 4000,

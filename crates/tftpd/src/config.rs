@@ -29,6 +29,11 @@ const DATA_OVERHEAD: u16 = 32;
 pub struct Config {
     /// Directory served read-only over TFTP and HTTP (`TFTPD_ROOT`).
     pub root: PathBuf,
+    /// Real paths outside `root` that symlinks inside it may lead to
+    /// (`TFTPD_TRUSTED_LINKS`, TOML array). Default: `/boot/ipxe.efi`, where
+    /// Debian's `ipxe` package points `/usr/lib/ipxe/ipxe.efi`. Any other
+    /// symlink leaving the root is refused.
+    pub trusted_links: Vec<PathBuf>,
     /// TFTP listening address (`TFTPD_LISTEN`).
     pub listen: SocketAddr,
     /// HTTP listening address; no HTTP unless set (`TFTPD_HTTP_LISTEN`).
@@ -66,6 +71,7 @@ impl Default for Config {
         let e = EndpointConfig::default();
         Config {
             root: PathBuf::from(DEFAULT_ROOT),
+            trusted_links: vec![PathBuf::from("/boot/ipxe.efi")],
             listen: SocketAddr::from(([0, 0, 0, 0], 69)),
             http_listen: None,
             single_port: false,

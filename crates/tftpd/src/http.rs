@@ -8,7 +8,6 @@
 
 use std::io::{self, SeekFrom};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use std::pin::Pin;
@@ -29,7 +28,7 @@ use crate::path::{self, PathError};
 const CHUNK: usize = 256 * 1024;
 
 /// Start serving `root` on `listener`; the returned server runs once spawned.
-pub fn server(listener: TcpListener, root: PathBuf) -> io::Result<actix_web::dev::Server> {
+pub fn server(listener: TcpListener, root: path::Root) -> io::Result<actix_web::dev::Server> {
     let server = HttpServer::new(move || {
         let root = web::Data::new(root.clone());
         app(move |cfg| {
@@ -49,7 +48,7 @@ pub fn server(listener: TcpListener, root: PathBuf) -> io::Result<actix_web::dev
     Ok(server)
 }
 
-async fn serve(req: HttpRequest, root: web::Data<PathBuf>) -> Result<HttpResponse, Problem> {
+async fn serve(req: HttpRequest, root: web::Data<path::Root>) -> Result<HttpResponse, Problem> {
     let name = percent_decode(req.path())
         .ok_or_else(|| Problem::bad_request("path is not valid percent-encoded UTF-8"))?;
     let real = path::lookup(&root, &name).map_err(|e| match e {

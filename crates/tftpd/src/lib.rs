@@ -49,10 +49,11 @@ impl Server {
     /// Bind the configured addresses (port 0 picks a free port) and start
     /// serving on the current tokio runtime.
     pub async fn bind(config: Config) -> io::Result<Server> {
-        let cache = FileCache::new(&config.root, config.cache()).map_err(|e| {
-            io::Error::new(e.kind(), format!("root {}: {e}", config.root.display()))
-        })?;
-        let root = cache.root().to_path_buf();
+        let cache =
+            FileCache::new(&config.root, &config.trusted_links, config.cache()).map_err(|e| {
+                io::Error::new(e.kind(), format!("root {}: {e}", config.root.display()))
+            })?;
+        let root = cache.root().clone();
         let listener = tokio::net::UdpSocket::bind(config.listen).await?;
         let tftp_addr = listener.local_addr()?;
 
@@ -71,7 +72,7 @@ impl Server {
         let endpoint = Endpoint::new(config.endpoint(), cache);
         let (tx, rx) = oneshot::channel();
         let tftp_task = tokio::spawn(driver::drive(endpoint, listener, rx));
-        tracing::info!(tftp = %tftp_addr, http = ?http_addr, root = %root.display(),
+        tracing::info!(tftp = %tftp_addr, http = ?http_addr, root = %root.dir.display(),
             single_port = config.single_port, "tftpd serving");
         Ok(Server {
             tftp_addr,

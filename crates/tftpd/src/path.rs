@@ -4,7 +4,9 @@
 //! Two steps: [`normalize`] is pure (no file system) and refuses names that
 //! could only be attacks (`..`, NUL and control bytes, over-long names);
 //! [`resolve`] then follows symlinks and refuses anything whose real path is
-//! not under the root. Never opens or reads a file.
+//! not under the root — unless it is one of the root's few *trusted* targets
+//! (Debian's `ipxe` package links `/usr/lib/ipxe/ipxe.efi` to `/boot/ipxe.efi`,
+//! so the default root needs that one). Never opens or reads a file.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -12,6 +14,27 @@ use std::path::{Component, Path, PathBuf};
 /// Longest requested name accepted, in bytes. Boot file names are short; a
 /// kilobyte of name is either a mistake or a probe.
 pub const MAX_NAME_LEN: usize = 1024;
+
+/// The served directory (canonical) and the exact real paths outside it that
+/// symlinks inside it may lead to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    pub dir: PathBuf,
+    pub trusted: Vec<PathBuf>,
+}
+
+impl Root {
+    /// Canonicalize `dir` and the trusted targets (missing ones are dropped).
+    pub fn new(dir: &Path, trusted: &[PathBuf]) -> io::Result<Root> {
+        Ok(Root {
+            dir: dir.canonicalize()?,
+            trusted: trusted
+                .iter()
+                .filter_map(|t| t.canonicalize().ok())
+                .collect(),
+        })
+    }
+}
 
 /// Why a requested name is refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -77,9 +100,9 @@ pub fn normalize(requested: &str) -> Result<RelPath, PathError> {
 
 /// The real path of `rel` under `root` (which must already be canonical),
 /// refusing symlinks that lead outside it and anything but regular files.
-pub fn resolve(root: &Path, rel: &RelPath) -> Result<PathBuf, PathError> {
-    let real = root.join(&rel.0).canonicalize().map_err(io_error)?;
-    if !real.starts_with(root) {
+pub fn resolve(root: &Root, rel: &RelPath) -> Result<PathBuf, PathError> {
+    let real = root.dir.join(&rel.0).canonicalize().map_err(io_error)?;
+    if !real.starts_with(&root.dir) && !root.trusted.contains(&real) {
         return Err(PathError::OutsideRoot);
     }
     let meta = std::fs::metadata(&real).map_err(io_error)?;
@@ -90,7 +113,7 @@ pub fn resolve(root: &Path, rel: &RelPath) -> Result<PathBuf, PathError> {
 }
 
 /// Normalize and resolve in one step.
-pub fn lookup(root: &Path, requested: &str) -> Result<PathBuf, PathError> {
+pub fn lookup(root: &Root, requested: &str) -> Result<PathBuf, PathError> {
     resolve(root, &normalize(requested)?)
 }
 
@@ -160,8 +183,16 @@ mod tests {
         std::os::unix::fs::symlink("/etc/passwd", root.join("abs")).unwrap();
         std::os::unix::fs::symlink("ok", root.join("inside")).unwrap();
 
-        assert_eq!(lookup(&root, "/ok"), Ok(root.join("ok")));
-        assert_eq!(lookup(&root, "inside"), Ok(root.join("ok")));
+        let trusted = outside.path().join("trusted");
+        std::fs::write(&trusted, b"t").unwrap();
+        std::os::unix::fs::symlink(&trusted, root.join("vendor")).unwrap();
+        let dir_root = root.clone();
+        let root = Root::new(&dir_root, &[trusted.clone()]).unwrap();
+        // The one trusted target is served; everything else outside is not.
+        assert_eq!(lookup(&root, "vendor"), Ok(trusted.canonicalize().unwrap()));
+        let root_dir = &root.dir;
+        assert_eq!(lookup(&root, "/ok"), Ok(root_dir.join("ok")));
+        assert_eq!(lookup(&root, "inside"), Ok(root_dir.join("ok")));
         assert_eq!(lookup(&root, "leak"), Err(PathError::OutsideRoot));
         assert_eq!(lookup(&root, "leakdir/secret"), Err(PathError::OutsideRoot));
         assert_eq!(lookup(&root, "abs"), Err(PathError::OutsideRoot));
