@@ -1,0 +1,42 @@
+//! `dhcpd-shim`: parse flags and configuration, then call the library.
+
+use clap::{Parser, Subcommand};
+use dhcpd_shim::render::Format;
+use dhcpd_shim::Config;
+use ochami_service::cli::CommonArgs;
+
+#[derive(Parser)]
+#[command(version, about = "DHCPv4 for the cluster network, fed by SMD")]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve DHCP (the default).
+    Serve,
+    /// Print a configuration for an existing DHCP server, generated from SMD.
+    Render {
+        #[arg(long, value_enum)]
+        format: Format,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    ochami_service::logging::init(cli.common.log_format.unwrap_or_default());
+    let cfg: Config = ochami_service::config::load("DHCPD_SHIM_", cli.common.config.as_deref())
+        .unwrap_or_else(|e| e.exit());
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => dhcpd_shim::server::run(cfg).await,
+        Command::Render { format } => dhcpd_shim::render::run(&cfg, format).await,
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
