@@ -62,7 +62,10 @@ pub fn classify(msg: &Message) -> BootClient {
     }
     match arch {
         Some(16 | 19) => BootClient::HttpBoot(arch.unwrap_or(16)),
-        Some(a) if class.starts_with(b"PXEClient") || opts.get(OptionCode::ClientSystemArchitecture).is_some() => {
+        Some(a)
+            if class.starts_with(b"PXEClient")
+                || opts.get(OptionCode::ClientSystemArchitecture).is_some() =>
+        {
             BootClient::Pxe(a)
         }
         _ if class.starts_with(b"PXEClient") => BootClient::Pxe(0),
@@ -94,11 +97,7 @@ pub fn decide(client: BootClient, mac: MacAddr, uefi_boot: UefiBoot, cfg: &Confi
     };
     match client {
         BootClient::Ipxe => BootAnswer {
-            file: Some(format!(
-                "{}/boot/v1/bootscript?mac={}",
-                cfg.bss_base(),
-                mac
-            )),
+            file: Some(format!("{}/boot/v1/bootscript?mac={}", cfg.bss_base(), mac)),
             ..BootAnswer::default()
         },
         BootClient::Pxe(0) => tftp(Some(&cfg.boot_file_bios)),

@@ -155,7 +155,11 @@ impl LeaseBook {
             }
             LeaseRecord::Declined { ip, until } => {
                 if until > now {
-                    let mac = self.by_ip.get(&ip).map(|l| l.mac).unwrap_or(MacAddr([0; 6]));
+                    let mac = self
+                        .by_ip
+                        .get(&ip)
+                        .map(|l| l.mac)
+                        .unwrap_or(MacAddr([0; 6]));
                     self.quarantine(ip, mac, until);
                 }
             }

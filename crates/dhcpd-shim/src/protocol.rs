@@ -120,7 +120,11 @@ impl Dhcp {
     }
 
     /// Replay durable records (at start).
-    pub fn restore<'a>(&mut self, records: impl IntoIterator<Item = &'a LeaseRecord>, now: UnixTime) {
+    pub fn restore<'a>(
+        &mut self,
+        records: impl IntoIterator<Item = &'a LeaseRecord>,
+        now: UnixTime,
+    ) {
         for r in records {
             self.leases.apply(r, now);
         }
@@ -153,7 +157,13 @@ impl Dhcp {
     }
 
     /// Handle one datagram that arrived from `from` on local port `port`.
-    pub fn handle(&mut self, now: UnixTime, from: SocketAddrV4, port: u16, bytes: &[u8]) -> Outcome {
+    pub fn handle(
+        &mut self,
+        now: UnixTime,
+        from: SocketAddrV4,
+        port: u16,
+        bytes: &[u8],
+    ) -> Outcome {
         self.counters.received += 1;
         let mut out = Outcome::default();
         let Some(msg) = decode(bytes) else {
@@ -195,7 +205,11 @@ impl Dhcp {
                 return Some(i);
             }
         }
-        find(self.cfg.server_address).or(if self.subnets.len() == 1 { Some(0) } else { None })
+        find(self.cfg.server_address).or(if self.subnets.len() == 1 {
+            Some(0)
+        } else {
+            None
+        })
     }
 
     /// The SMD reservation of `mac` on subnet `s`, if any.
@@ -225,7 +239,13 @@ impl Dhcp {
             && self.leases.free_for(&ip, mac, now)
     }
 
-    fn choose(&mut self, now: UnixTime, msg: &Message, mac: &MacAddr, s: usize) -> Option<(Ipv4Addr, Source)> {
+    fn choose(
+        &mut self,
+        now: UnixTime,
+        msg: &Message,
+        mac: &MacAddr,
+        s: usize,
+    ) -> Option<(Ipv4Addr, Source)> {
         if let Some(ip) = self.reserved_ip(mac, s) {
             if self.leases.free_for(&ip, mac, now) {
                 return Some((ip, Source::Reserved));
@@ -237,7 +257,9 @@ impl Dhcp {
                 return Some((ip, Source::Pool));
             }
         }
-        if let Some(DhcpOption::RequestedIpAddress(ip)) = msg.opts().get(OptionCode::RequestedIpAddress) {
+        if let Some(DhcpOption::RequestedIpAddress(ip)) =
+            msg.opts().get(OptionCode::RequestedIpAddress)
+        {
             if self.pool_ok(s, *ip, mac, now) {
                 return Some((*ip, Source::Pool));
             }
@@ -270,7 +292,10 @@ impl Dhcp {
             return;
         }
         let gap = self.cfg.smd_miss_refresh.as_secs();
-        if self.last_miss_refresh.is_none_or(|t| now >= t.saturating_add(gap)) {
+        if self
+            .last_miss_refresh
+            .is_none_or(|t| now >= t.saturating_add(gap))
+        {
             self.last_miss_refresh = Some(now);
             out.refresh_smd = true;
         }
@@ -292,7 +317,8 @@ impl Dhcp {
             .is_some_and(|l| l.ip == ip && l.state == LeaseState::Bound);
         if !already_bound {
             let hold = self.cfg.offer_hold.as_secs();
-            self.leases.put(ip, mac, now.saturating_add(hold), LeaseState::Offered);
+            self.leases
+                .put(ip, mac, now.saturating_add(hold), LeaseState::Offered);
         }
         let secs = self.lease_secs(s, src);
         if let Some(t) = self.reply(msg, MessageType::Offer, ip, Some(s), Some(secs), mac) {
@@ -309,7 +335,11 @@ impl Dhcp {
             return (r == ip && self.leases.free_for(&ip, mac, now)).then_some(Source::Reserved);
         }
         match self.leases.of_mac(mac, now) {
-            Some(l) if l.ip == ip && l.state != LeaseState::Quarantined && self.pool_ok(s, ip, mac, now) => {
+            Some(l)
+                if l.ip == ip
+                    && l.state != LeaseState::Quarantined
+                    && self.pool_ok(s, ip, mac, now) =>
+            {
                 Some(Source::Pool)
             }
             _ => None,
@@ -367,7 +397,16 @@ impl Dhcp {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn ack(&mut self, now: UnixTime, msg: &Message, mac: MacAddr, ip: Ipv4Addr, s: usize, src: Source, out: &mut Outcome) {
+    fn ack(
+        &mut self,
+        now: UnixTime,
+        msg: &Message,
+        mac: MacAddr,
+        ip: Ipv4Addr,
+        s: usize,
+        src: Source,
+        out: &mut Outcome,
+    ) {
         let secs = self.lease_secs(s, src);
         let expires = now.saturating_add(u64::from(secs));
         let new_binding = !self
@@ -389,7 +428,14 @@ impl Dhcp {
     }
 
     fn nak(&mut self, msg: &Message, mac: MacAddr, out: &mut Outcome) {
-        if let Some(t) = self.reply(msg, MessageType::Nak, Ipv4Addr::UNSPECIFIED, None, None, mac) {
+        if let Some(t) = self.reply(
+            msg,
+            MessageType::Nak,
+            Ipv4Addr::UNSPECIFIED,
+            None,
+            None,
+            mac,
+        ) {
             self.counters.naks += 1;
             out.reply = Some(t);
         }
@@ -403,7 +449,10 @@ impl Dhcp {
                 return;
             }
         };
-        let ours = self.leases.by_ip(&ip).is_some_and(|l| l.mac == mac && l.live(now));
+        let ours = self
+            .leases
+            .by_ip(&ip)
+            .is_some_and(|l| l.mac == mac && l.live(now));
         if !ours {
             self.counters.ignored += 1;
             return;
@@ -437,7 +486,15 @@ impl Dhcp {
     }
 
     /// ProxyDHCP: boot information only, never an address.
-    fn proxy(&mut self, msg: &Message, kind: MessageType, mac: MacAddr, from: SocketAddrV4, port: u16, out: &mut Outcome) {
+    fn proxy(
+        &mut self,
+        msg: &Message,
+        kind: MessageType,
+        mac: MacAddr,
+        from: SocketAddrV4,
+        port: u16,
+        out: &mut Outcome,
+    ) {
         let client = boot::classify(msg);
         let wanted = match (kind, port) {
             (MessageType::Discover, SERVER_PORT) => Some(MessageType::Offer),
@@ -465,7 +522,15 @@ impl Dhcp {
 
     /// Build a reply to `req`. `s` = subnet (None for NAK); `lease` = lease
     /// seconds (None for NAK, INFORM and ProxyDHCP).
-    fn reply(&mut self, req: &Message, kind: MessageType, yiaddr: Ipv4Addr, s: Option<usize>, lease: Option<u32>, mac: MacAddr) -> Option<Transmit> {
+    fn reply(
+        &mut self,
+        req: &Message,
+        kind: MessageType,
+        yiaddr: Ipv4Addr,
+        s: Option<usize>,
+        lease: Option<u32>,
+        mac: MacAddr,
+    ) -> Option<Transmit> {
         let mut m = Message::default();
         m.set_opcode(Opcode::BootReply)
             .set_htype(HType::Eth)
@@ -482,12 +547,15 @@ impl Dhcp {
         opts.insert(DhcpOption::ServerIdentifier(self.cfg.server_address));
         let proxy = self.cfg.mode == Mode::Proxy;
         if kind == MessageType::Nak {
-            opts.insert(DhcpOption::Message("address not valid for this client here".into()));
+            opts.insert(DhcpOption::Message(
+                "address not valid for this client here".into(),
+            ));
         } else {
-            let prl: Option<Vec<OptionCode>> = match req.opts().get(OptionCode::ParameterRequestList) {
-                Some(DhcpOption::ParameterRequestList(v)) => Some(v.clone()),
-                _ => None,
-            };
+            let prl: Option<Vec<OptionCode>> =
+                match req.opts().get(OptionCode::ParameterRequestList) {
+                    Some(DhcpOption::ParameterRequestList(v)) => Some(v.clone()),
+                    _ => None,
+                };
             let wants = |c: OptionCode| prl.as_ref().is_none_or(|v| v.contains(&c));
             if let Some(secs) = lease {
                 opts.insert(DhcpOption::AddressLeaseTime(secs));
@@ -500,7 +568,11 @@ impl Dhcp {
                 if wants(OptionCode::Router) && !sub.cfg.routers.is_empty() {
                     opts.insert(DhcpOption::Router(sub.cfg.routers.clone()));
                 }
-                let dns = sub.cfg.dns_servers.as_ref().unwrap_or(&self.cfg.dns_servers);
+                let dns = sub
+                    .cfg
+                    .dns_servers
+                    .as_ref()
+                    .unwrap_or(&self.cfg.dns_servers);
                 if wants(OptionCode::DomainNameServer) && !dns.is_empty() {
                     opts.insert(DhcpOption::DomainNameServer(dns.clone()));
                 }
@@ -523,7 +595,9 @@ impl Dhcp {
         }
         m.set_opts(opts);
         let limit = match req.opts().get(OptionCode::MaxMessageSize) {
-            Some(DhcpOption::MaxMessageSize(n)) => (usize::from(*n).saturating_sub(28)).clamp(DEFAULT_REPLY, MAX_REPLY),
+            Some(DhcpOption::MaxMessageSize(n)) => {
+                (usize::from(*n).saturating_sub(28)).clamp(DEFAULT_REPLY, MAX_REPLY)
+            }
             _ => DEFAULT_REPLY,
         };
         let bytes = self.fit(m, limit)?;
@@ -533,7 +607,14 @@ impl Dhcp {
         })
     }
 
-    fn apply_boot(&self, m: &mut Message, opts: &mut DhcpOptions, a: &BootAnswer, req: &Message, wants: &dyn Fn(OptionCode) -> bool) {
+    fn apply_boot(
+        &self,
+        m: &mut Message,
+        opts: &mut DhcpOptions,
+        a: &BootAnswer,
+        req: &Message,
+        wants: &dyn Fn(OptionCode) -> bool,
+    ) {
         if let Some(t) = a.tftp_server {
             m.set_siaddr(t);
             if wants(OptionCode::TFTPServerName) {
@@ -555,7 +636,9 @@ impl Dhcp {
             opts.insert(DhcpOption::VendorExtensions(PXE_VENDOR_OPTIONS.to_vec()));
         }
         if a.file.is_some() {
-            if let Some(DhcpOption::ClientMachineIdentifier(uuid)) = req.opts().get(OptionCode::ClientMachineIdentifier) {
+            if let Some(DhcpOption::ClientMachineIdentifier(uuid)) =
+                req.opts().get(OptionCode::ClientMachineIdentifier)
+            {
                 opts.insert(DhcpOption::ClientMachineIdentifier(uuid.clone()));
             }
         }
@@ -653,7 +736,8 @@ pub fn decode(bytes: &[u8]) -> Option<Message> {
     if bytes[0] != 1 || bytes[1] != 1 || bytes[2] != 6 || bytes[236..240] != MAGIC {
         return None;
     }
-    let mut total = [0usize; 256];
+    // Per option code: total payload length, or None when absent.
+    let mut total: [Option<usize>; 256] = [None; 256];
     let mut i = MIN_PACKET;
     while i < bytes.len() {
         let code = bytes[i];
@@ -665,13 +749,14 @@ pub fn decode(bytes: &[u8]) -> Option<Message> {
                 if i + 2 + len > bytes.len() {
                     return None;
                 }
-                total[usize::from(code)] += len;
+                let t = &mut total[usize::from(code)];
+                *t = Some(t.unwrap_or(0) + len);
                 i += 2 + len;
             }
         }
     }
-    let bad = |code: usize, ok: &dyn Fn(usize) -> bool| total[code] != 0 && !ok(total[code]);
-    if total[80] != 0
+    let bad = |code: usize, ok: &dyn Fn(usize) -> bool| total[code].is_some_and(|n| !ok(n));
+    if bad(80, &|n| n == 0)
         || bad(81, &|n| n >= 3)
         || bad(94, &|n| n == 3)
         || bad(151, &|n| n >= 1)
@@ -689,7 +774,12 @@ pub fn decode(bytes: &[u8]) -> Option<Message> {
 }
 
 /// Helper for tests and tools: a client request with the given options.
-pub fn request_bytes(kind: MessageType, mac: MacAddr, xid: u32, build: impl FnOnce(&mut Message)) -> Vec<u8> {
+pub fn request_bytes(
+    kind: MessageType,
+    mac: MacAddr,
+    xid: u32,
+    build: impl FnOnce(&mut Message),
+) -> Vec<u8> {
     let mut m = Message::default();
     m.set_opcode(Opcode::BootRequest)
         .set_htype(HType::Eth)

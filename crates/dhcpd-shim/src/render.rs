@@ -5,7 +5,6 @@
 
 use std::fmt::Write as _;
 
-
 use crate::config::{Config, UefiBoot};
 use crate::protocol::hostname;
 use crate::smd::{Host, Reservations, SmdClient};
@@ -69,7 +68,12 @@ fn isc(cfg: &Config, r: &Reservations) -> String {
     }
     o.push_str("option client-arch code 93 = unsigned integer 16;\n\n");
     for s in &cfg.subnets {
-        let _ = writeln!(o, "subnet {} netmask {} {{", s.cidr.network(), s.cidr.netmask());
+        let _ = writeln!(
+            o,
+            "subnet {} netmask {} {{",
+            s.cidr.network(),
+            s.cidr.netmask()
+        );
         if !s.routers.is_empty() {
             let rs: Vec<String> = s.routers.iter().map(|x| x.to_string()).collect();
             let _ = writeln!(o, "  option routers {};", rs.join(", "));
@@ -79,8 +83,16 @@ fn isc(cfg: &Config, r: &Reservations) -> String {
             let _ = writeln!(o, "  range {} {};", p.start, p.end);
         }
         let _ = writeln!(o, "  next-server {};", cfg.tftp_address());
-        let _ = writeln!(o, "  if exists user-class and option user-class = \"iPXE\" {{\n    filename \"{}\";", ipxe_url(cfg));
-        let _ = writeln!(o, "  }} elsif option client-arch = 0 {{\n    filename \"{}\";", cfg.boot_file_bios);
+        let _ = writeln!(
+            o,
+            "  if exists user-class and option user-class = \"iPXE\" {{\n    filename \"{}\";",
+            ipxe_url(cfg)
+        );
+        let _ = writeln!(
+            o,
+            "  }} elsif option client-arch = 0 {{\n    filename \"{}\";",
+            cfg.boot_file_bios
+        );
         if s.uefi_boot == UefiBoot::Pxe {
             let _ = writeln!(o, "  }} elsif option client-arch = 7 or option client-arch = 9 {{\n    filename \"{}\";", cfg.boot_file_efi_x64);
         }
@@ -90,8 +102,16 @@ fn isc(cfg: &Config, r: &Reservations) -> String {
         o.push_str("  }\n}\n\n");
     }
     for (h, ip, _) in hosts(cfg, r) {
-        let label = h.xname.as_ref().map(|x| x.to_string()).unwrap_or_else(|| h.mac.to_hex());
-        let _ = writeln!(o, "host {label} {{\n  hardware ethernet {};\n  fixed-address {ip};", h.mac);
+        let label = h
+            .xname
+            .as_ref()
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| h.mac.to_hex());
+        let _ = writeln!(
+            o,
+            "host {label} {{\n  hardware ethernet {};\n  fixed-address {ip};",
+            h.mac
+        );
         if let Some(n) = name(cfg, h) {
             let _ = writeln!(o, "  option host-name \"{n}\";");
         }
@@ -110,10 +130,21 @@ fn dnsmasq(cfg: &Config, r: &Reservations) -> String {
         let lt = s.lease_time.as_secs();
         match s.pool {
             Some(p) => {
-                let _ = writeln!(o, "dhcp-range=set:{tag},{},{},{},{lt}", p.start, p.end, s.cidr.netmask());
+                let _ = writeln!(
+                    o,
+                    "dhcp-range=set:{tag},{},{},{},{lt}",
+                    p.start,
+                    p.end,
+                    s.cidr.netmask()
+                );
             }
             None => {
-                let _ = writeln!(o, "dhcp-range=set:{tag},{},static,{},{lt}", s.cidr.network(), s.cidr.netmask());
+                let _ = writeln!(
+                    o,
+                    "dhcp-range=set:{tag},{},static,{},{lt}",
+                    s.cidr.network(),
+                    s.cidr.netmask()
+                );
             }
         }
         if !s.routers.is_empty() {
@@ -123,13 +154,23 @@ fn dnsmasq(cfg: &Config, r: &Reservations) -> String {
     }
     o.push_str("dhcp-userclass=set:ipxe,iPXE\n");
     o.push_str("dhcp-match=set:bios,option:client-arch,0\n");
-    o.push_str("dhcp-match=set:efi64,option:client-arch,7\ndhcp-match=set:efi64,option:client-arch,9\n");
+    o.push_str(
+        "dhcp-match=set:efi64,option:client-arch,7\ndhcp-match=set:efi64,option:client-arch,9\n",
+    );
     let tftp = cfg.tftp_address();
     let _ = writeln!(o, "dhcp-boot=tag:ipxe,{}", ipxe_url(cfg));
-    let _ = writeln!(o, "dhcp-boot=tag:!ipxe,tag:bios,{},,{tftp}", cfg.boot_file_bios);
+    let _ = writeln!(
+        o,
+        "dhcp-boot=tag:!ipxe,tag:bios,{},,{tftp}",
+        cfg.boot_file_bios
+    );
     for (i, s) in cfg.subnets.iter().enumerate() {
         if s.uefi_boot == UefiBoot::Pxe {
-            let _ = writeln!(o, "dhcp-boot=tag:!ipxe,tag:efi64,tag:net{i},{},,{tftp}", cfg.boot_file_efi_x64);
+            let _ = writeln!(
+                o,
+                "dhcp-boot=tag:!ipxe,tag:efi64,tag:net{i},{},,{tftp}",
+                cfg.boot_file_efi_x64
+            );
         }
     }
     if let Some(u) = &cfg.http_boot_url {
@@ -160,7 +201,8 @@ fn kea(cfg: &Config, r: &Reservations) -> String {
                 .iter()
                 .filter(|(_, _, si)| *si == i)
                 .map(|(h, ip, _)| {
-                    let mut v = json!({ "hw-address": h.mac.to_string(), "ip-address": ip.to_string() });
+                    let mut v =
+                        json!({ "hw-address": h.mac.to_string(), "ip-address": ip.to_string() });
                     if let Some(n) = name(cfg, h) {
                         v["hostname"] = json!(n);
                     }
@@ -205,4 +247,3 @@ fn kea(cfg: &Config, r: &Reservations) -> String {
     s.push('\n');
     s
 }
-

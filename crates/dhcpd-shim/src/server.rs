@@ -74,17 +74,23 @@ pub async fn run(cfg: Config) -> Result<(), String> {
 fn bind(cfg: &Config, port: u16) -> Result<UdpSocket, String> {
     let addr = SocketAddrV4::new(*cfg.listen.ip(), port);
     let err = |what: &str, e: std::io::Error| format!("cannot {what} {addr}: {e}");
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).map_err(|e| err("create socket for", e))?;
-    s.set_reuse_address(true).map_err(|e| err("set SO_REUSEADDR on", e))?;
-    s.set_broadcast(true).map_err(|e| err("set SO_BROADCAST on", e))?;
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
+        .map_err(|e| err("create socket for", e))?;
+    s.set_reuse_address(true)
+        .map_err(|e| err("set SO_REUSEADDR on", e))?;
+    s.set_broadcast(true)
+        .map_err(|e| err("set SO_BROADCAST on", e))?;
     if let Some(ifname) = &cfg.interface {
-        s.bind_device(Some(ifname.as_bytes()))
-            .map_err(|e| format!("cannot bind to interface {ifname} (DHCPD_SHIM_INTERFACE): {e}"))?;
+        s.bind_device(Some(ifname.as_bytes())).map_err(|e| {
+            format!("cannot bind to interface {ifname} (DHCPD_SHIM_INTERFACE): {e}")
+        })?;
     }
     // Rationale: a burst of 10 000 clients must not overflow the default buffer.
     let _ = s.set_recv_buffer_size(4 << 20);
-    s.set_nonblocking(true).map_err(|e| err("set non-blocking on", e))?;
-    s.bind(&SocketAddr::V4(addr).into()).map_err(|e| err("bind", e))?;
+    s.set_nonblocking(true)
+        .map_err(|e| err("set non-blocking on", e))?;
+    s.bind(&SocketAddr::V4(addr).into())
+        .map_err(|e| err("bind", e))?;
     UdpSocket::from_std(s.into()).map_err(|e| err("register", e))
 }
 
@@ -92,8 +98,12 @@ fn bind(cfg: &Config, port: u16) -> Result<UdpSocket, String> {
 pub async fn start(cfg: Config) -> Result<Running, String> {
     cfg.validate()?;
     let now = unix_now();
-    let (journal, live) = LeaseFile::open(&cfg.lease_file, now)
-        .map_err(|e| format!("lease file {} (DHCPD_SHIM_LEASE_FILE): {e}", cfg.lease_file.display()))?;
+    let (journal, live) = LeaseFile::open(&cfg.lease_file, now).map_err(|e| {
+        format!(
+            "lease file {} (DHCPD_SHIM_LEASE_FILE): {e}",
+            cfg.lease_file.display()
+        )
+    })?;
     let mut core = Dhcp::new(cfg.clone());
     core.restore(&live, now);
     tracing::info!(leases = live.len(), file = %cfg.lease_file.display(), "lease journal loaded");
@@ -108,8 +118,12 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
                 tracing::info!(hosts = r.len(), "SMD cache loaded");
                 core.set_reservations(r);
             }
-            Ok(Err(e)) => tracing::warn!("SMD not reachable yet, serving without reservations: {e}"),
-            Err(_) => tracing::warn!("SMD did not answer within {FIRST_FETCH:?}; serving without reservations"),
+            Ok(Err(e)) => {
+                tracing::warn!("SMD not reachable yet, serving without reservations: {e}")
+            }
+            Err(_) => tracing::warn!(
+                "SMD did not answer within {FIRST_FETCH:?}; serving without reservations"
+            ),
         }
     }
 
@@ -128,11 +142,18 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
     let miss = Arc::new(Notify::new());
     let mut tasks = Vec::new();
     if let Some(c) = smd {
-        tasks.push(tokio::spawn(refresh_loop(c.clone(), cfg.smd_refresh, miss.clone(), res_tx)));
+        tasks.push(tokio::spawn(refresh_loop(
+            c.clone(),
+            cfg.smd_refresh,
+            miss.clone(),
+            res_tx,
+        )));
         tasks.push(tokio::spawn(write_loop(c, write_rx)));
     }
     let (stop_tx, stop_rx) = oneshot::channel();
-    let join = tokio::spawn(packet_loop(core, journal, sock, proxy_sock, res_rx, write_tx, miss, stop_rx));
+    let join = tokio::spawn(packet_loop(
+        core, journal, sock, proxy_sock, res_rx, write_tx, miss, stop_rx,
+    ));
     tracing::info!(
         listen = %local_addr,
         interface = cfg.interface.as_deref().unwrap_or("*"),
@@ -147,7 +168,12 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
     })
 }
 
-async fn refresh_loop(c: SmdClient, every: Duration, miss: Arc<Notify>, tx: mpsc::Sender<Reservations>) {
+async fn refresh_loop(
+    c: SmdClient,
+    every: Duration,
+    miss: Arc<Notify>,
+    tx: mpsc::Sender<Reservations>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -201,7 +227,12 @@ async fn packet_loop(
     let mut replies: Vec<(Transmit, bool)> = Vec::new();
     let mut pbuf = vec![0u8; MAX_PACKET + 1];
     loop {
-        let mut take = |core: &mut Dhcp, n: usize, from: SocketAddr, port: u16, buf: &[u8], via_proxy: bool| {
+        let mut take = |core: &mut Dhcp,
+                        n: usize,
+                        from: SocketAddr,
+                        port: u16,
+                        buf: &[u8],
+                        via_proxy: bool| {
             let SocketAddr::V4(from) = from else { return };
             // A datagram longer than MAX_PACKET filled the whole buffer: drop it via the core's size check.
             let out: Outcome = core.handle(unix_now(), from, port, &buf[..n]);
@@ -252,7 +283,10 @@ async fn packet_loop(
         if !records.is_empty() {
             if let Err(e) = commit(&mut journal, &records) {
                 // Rationale: an ACK for a lease that is not durable could be handed out twice.
-                tracing::error!("lease journal write failed, dropping {} replies: {e}", replies.len());
+                tracing::error!(
+                    "lease journal write failed, dropping {} replies: {e}",
+                    replies.len()
+                );
                 replies.clear();
             }
             records.clear();
