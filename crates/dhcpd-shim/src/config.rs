@@ -23,7 +23,8 @@ pub struct Config {
     /// Our address on the cluster network: server identifier (option 54) and
     /// the default TFTP server.
     pub server_address: Ipv4Addr,
-    /// SMD base URL; unset = no SMD (pool and leases only).
+    /// SMD base URL; `""` = no SMD (pool and leases only).
+    #[serde(deserialize_with = "empty_is_none")]
     pub smd_url: Option<Url>,
     /// BSS base URL iPXE is sent to; unset = `http://<server_address>:27778`.
     pub bss_url: Option<Url>,
@@ -118,6 +119,17 @@ pub struct SubnetConfig {
 pub struct PoolRange {
     pub start: Ipv4Addr,
     pub end: Ipv4Addr,
+}
+
+/// `""` means unset, so a TOML file or the environment can switch a URL off.
+fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => Url::parse(s.trim())
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("invalid URL '{s}': {e}"))),
+    }
 }
 
 fn default_lease_time() -> Duration {

@@ -109,15 +109,16 @@ impl LeaseFile {
         Ok(())
     }
 
-    /// Rewrite the journal as `book`'s live state if it has grown past the slack.
-    pub fn maybe_compact(&mut self, book: &LeaseBook, now: UnixTime) -> io::Result<bool> {
-        if self.lines < book.len() + COMPACT_SLACK {
-            return Ok(false);
-        }
-        let snap = book.snapshot(now);
-        self.file = rewrite(&self.path, &snap)?;
-        self.lines = snap.len();
-        Ok(true)
+    /// Lines written since the last rewrite.
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// Rewrite the journal as exactly `live` (a [`LeaseBook::snapshot`]).
+    pub fn compact(&mut self, live: &[LeaseRecord]) -> io::Result<()> {
+        self.file = rewrite(&self.path, live)?;
+        self.lines = live.len();
+        Ok(())
     }
 }
 

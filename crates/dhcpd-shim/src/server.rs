@@ -15,8 +15,8 @@ use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, Mode};
-use crate::lease::UnixTime;
-use crate::lease_file::LeaseFile;
+use crate::lease::{LeaseRecord, UnixTime};
+use crate::lease_file::{LeaseFile, COMPACT_SLACK};
 use crate::protocol::{Dhcp, Outcome, Transmit, MAX_PACKET, PROXY_PORT};
 use crate::smd::{Reservations, SmdClient, SmdWrite};
 
@@ -85,13 +85,35 @@ fn bind(cfg: &Config, port: u16) -> Result<UdpSocket, String> {
             format!("cannot bind to interface {ifname} (DHCPD_SHIM_INTERFACE): {e}")
         })?;
     }
-    // Rationale: a burst of 10 000 clients must not overflow the default buffer.
-    let _ = s.set_recv_buffer_size(4 << 20);
+    // Rationale: a burst of 10 000 clients must not overflow the default
+    // buffer; as root, SO_RCVBUFFORCE goes past net.core.rmem_max.
+    force_recv_buffer(&s, RECV_BUFFER);
     s.set_nonblocking(true)
         .map_err(|e| err("set non-blocking on", e))?;
     s.bind(&SocketAddr::V4(addr).into())
         .map_err(|e| err("bind", e))?;
     UdpSocket::from_std(s.into()).map_err(|e| err("register", e))
+}
+
+/// Limit: socket receive buffer asked for (bytes).
+pub const RECV_BUFFER: usize = 8 << 20;
+
+fn force_recv_buffer(s: &Socket, bytes: usize) {
+    use std::os::fd::AsRawFd;
+    let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: setsockopt with a valid fd, option and a c_int-sized value.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            (&v as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        let _ = s.set_recv_buffer_size(bytes);
+    }
 }
 
 /// Open the journal, fetch SMD once, bind, and spawn the tasks.
@@ -200,20 +222,108 @@ async fn write_loop(c: SmdClient, mut rx: mpsc::Receiver<SmdWrite>) {
     }
 }
 
-fn commit(journal: &mut LeaseFile, recs: &[crate::lease::LeaseRecord]) -> std::io::Result<()> {
-    let multi = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi {
-        tokio::task::block_in_place(|| journal.append(recs))
-    } else {
-        journal.append(recs)
+/// Work for the journal thread, in order.
+enum JournalJob {
+    /// Make `records` durable, then send `replies`.
+    Commit {
+        records: Vec<LeaseRecord>,
+        replies: Vec<(Transmit, bool)>,
+    },
+    /// Rewrite the journal as exactly this live state.
+    Compact(Vec<LeaseRecord>),
+}
+
+/// Limit: batches queued for the journal thread before the packet loop waits.
+pub const JOURNAL_QUEUE: usize = 64;
+
+/// The journal thread: group commit. It takes every batch queued while the
+/// previous fsync ran, writes them, fsyncs once, and only then sends their
+/// replies — so the packet loop keeps receiving while the disk works.
+fn journal_thread(
+    mut journal: LeaseFile,
+    rx: std::sync::mpsc::Receiver<JournalJob>,
+    sock: std::net::UdpSocket,
+    proxy: Option<std::net::UdpSocket>,
+) {
+    let mut records = Vec::new();
+    let mut replies = Vec::new();
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                JournalJob::Commit {
+                    records: r,
+                    replies: t,
+                } => {
+                    records.extend(r);
+                    replies.extend(t);
+                }
+                JournalJob::Compact(live) => {
+                    flush(
+                        &mut journal,
+                        &mut records,
+                        &mut replies,
+                        &sock,
+                        proxy.as_ref(),
+                    );
+                    if let Err(e) = journal.compact(&live) {
+                        tracing::error!("lease journal compaction failed: {e}");
+                    }
+                }
+            }
+            next = rx.try_recv().ok();
+        }
+        flush(
+            &mut journal,
+            &mut records,
+            &mut replies,
+            &sock,
+            proxy.as_ref(),
+        );
+    }
+}
+
+fn flush(
+    journal: &mut LeaseFile,
+    records: &mut Vec<LeaseRecord>,
+    replies: &mut Vec<(Transmit, bool)>,
+    sock: &std::net::UdpSocket,
+    proxy: Option<&std::net::UdpSocket>,
+) {
+    if let Err(e) = journal.append(records) {
+        // Rationale: an ACK for a lease that is not durable could be handed out twice.
+        tracing::error!(
+            "lease journal write failed, dropping {} replies: {e}",
+            replies.len()
+        );
+        replies.clear();
+    }
+    records.clear();
+    for (t, via_proxy) in replies.drain(..) {
+        let s = match (proxy, via_proxy) {
+            (Some(p), true) => p,
+            _ => sock,
+        };
+        // The fd is shared with the non-blocking tokio socket: retry briefly when full.
+        for _ in 0..100 {
+            match s.send_to(&t.bytes, t.to) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_micros(100))
+                }
+                Err(e) => {
+                    tracing::debug!(to = %t.to, "send failed: {e}");
+                    break;
+                }
+                Ok(_) => break,
+            }
+        }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn packet_loop(
     mut core: Dhcp,
-    mut journal: LeaseFile,
+    journal: LeaseFile,
     sock: Arc<UdpSocket>,
     proxy: Option<Arc<UdpSocket>>,
     mut res_rx: mpsc::Receiver<Reservations>,
@@ -221,11 +331,38 @@ async fn packet_loop(
     miss: Arc<Notify>,
     mut stop: oneshot::Receiver<()>,
 ) {
+    let clone = |s: &UdpSocket| {
+        // SAFETY-free dup: borrow the fd and clone it through socket2.
+        socket2::SockRef::from(s)
+            .try_clone()
+            .map(std::net::UdpSocket::from)
+    };
+    let (jtx, jrx) = std::sync::mpsc::sync_channel::<JournalJob>(JOURNAL_QUEUE);
+    let (jsock, jproxy) = match (clone(&sock), proxy.as_deref().map(clone).transpose()) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!("cannot clone the DHCP socket: {e}");
+            return;
+        }
+    };
+    let mut lines = journal.lines();
+    let jthread = std::thread::Builder::new()
+        .name("lease-journal".into())
+        .spawn(move || journal_thread(journal, jrx, jsock, jproxy));
+    let jthread = match jthread {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!("cannot start the journal thread: {e}");
+            return;
+        }
+    };
     let mut buf = vec![0u8; MAX_PACKET + 1];
+    let mut pbuf = vec![0u8; MAX_PACKET + 1];
+    let mut dropped_writes = 0u64;
     let mut tick = tokio::time::interval(SWEEP);
     let mut records = Vec::new();
+    let mut durable_replies: Vec<(Transmit, bool)> = Vec::new();
     let mut replies: Vec<(Transmit, bool)> = Vec::new();
-    let mut pbuf = vec![0u8; MAX_PACKET + 1];
     loop {
         let mut take = |core: &mut Dhcp,
                         n: usize,
@@ -234,15 +371,26 @@ async fn packet_loop(
                         buf: &[u8],
                         via_proxy: bool| {
             let SocketAddr::V4(from) = from else { return };
-            // A datagram longer than MAX_PACKET filled the whole buffer: drop it via the core's size check.
             let out: Outcome = core.handle(unix_now(), from, port, &buf[..n]);
+            let needs_disk = !out.records.is_empty();
             records.extend(out.records);
             if let Some(t) = out.reply {
-                replies.push((t, via_proxy));
+                if needs_disk {
+                    durable_replies.push((t, via_proxy));
+                } else {
+                    replies.push((t, via_proxy));
+                }
             }
             for w in out.smd_writes {
                 if write_tx.try_send(w).is_err() {
-                    tracing::warn!("SMD write-back queue full; dropping a write");
+                    dropped_writes += 1;
+                    // Rationale: one line per drop would flood the log under load.
+                    if dropped_writes.is_power_of_two() {
+                        tracing::warn!(
+                            dropped_writes,
+                            "SMD write-back queue full; dropping writes"
+                        );
+                    }
                 }
             }
             if out.refresh_smd {
@@ -259,8 +407,10 @@ async fn packet_loop(
             _ = tick.tick() => {
                 let now = unix_now();
                 core.expire(now);
-                if let Err(e) = journal.maybe_compact(core.leases(), now) {
-                    tracing::error!("lease journal compaction failed: {e}");
+                if lines >= core.leases().len() + COMPACT_SLACK {
+                    let live = core.leases().snapshot(now);
+                    lines = live.len();
+                    let _ = block(|| jtx.send(JournalJob::Compact(live)));
                 }
                 continue;
             }
@@ -281,15 +431,16 @@ async fn packet_loop(
             }
         }
         if !records.is_empty() {
-            if let Err(e) = commit(&mut journal, &records) {
-                // Rationale: an ACK for a lease that is not durable could be handed out twice.
-                tracing::error!(
-                    "lease journal write failed, dropping {} replies: {e}",
-                    replies.len()
-                );
-                replies.clear();
+            lines += records.len();
+            let job = JournalJob::Commit {
+                records: std::mem::take(&mut records),
+                replies: std::mem::take(&mut durable_replies),
+            };
+            // Blocks only when the disk is JOURNAL_QUEUE batches behind: back-pressure.
+            if block(|| jtx.send(job)).is_err() {
+                tracing::error!("journal thread gone; stopping");
+                break;
             }
-            records.clear();
         }
         for (t, via_proxy) in replies.drain(..) {
             let s = match (&proxy, via_proxy) {
@@ -301,8 +452,21 @@ async fn packet_loop(
             }
         }
     }
+    drop(jtx);
+    let _ = tokio::task::spawn_blocking(move || jthread.join()).await;
     let c = core.counters();
     tracing::info!(?c, "packet loop stopped");
+}
+
+/// Run a blocking call from the packet loop without starving other tasks.
+fn block<T>(f: impl FnOnce() -> T) -> T {
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
 }
 
 async fn recv_opt(s: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {

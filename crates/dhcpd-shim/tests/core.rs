@@ -896,3 +896,24 @@ fn example_config_loads() {
     assert_eq!(cfg.bss_base(), "http://172.16.0.253:27778");
     cfg.validate().unwrap();
 }
+
+#[test]
+fn config_errors_name_the_key_and_empty_smd_url_means_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(&p, "server_address = \"10.0.0.1\"\nsmd_url = \"\"\n[[subnets]]\ncidr = \"10.0.0.0/24\"\nuefi_boot = \"http\"\n").unwrap();
+    let cfg: Config = ochami_service::config::load("DHCPD_SHIM_TEST_NOPE_", Some(&p)).unwrap();
+    assert_eq!(cfg.smd_url, None);
+    assert_eq!(cfg.subnets[0].uefi_boot, UefiBoot::Http);
+    std::fs::write(&p, "server_address = \"10.0.0.1\"\n[[subnets]]\ncidr = \"10.0.0.0/24\"\nuefi_boot = \"tftp\"\n").unwrap();
+    let e = ochami_service::config::load::<Config>("DHCPD_SHIM_TEST_NOPE_", Some(&p))
+        .unwrap_err()
+        .0;
+    assert!(e.contains("uefi_boot") && e.contains("pxe"), "{e}");
+    let mut cfg = config();
+    cfg.server_address = Ipv4Addr::UNSPECIFIED;
+    assert!(cfg
+        .validate()
+        .unwrap_err()
+        .contains("DHCPD_SHIM_SERVER_ADDRESS"));
+}
