@@ -1,4 +1,4 @@
-//! `cargo xtask bench dhcp [--seconds N] [--clients N] [--rates R1,R2,..] [--only NAME]`
+//! `cargo xtask bench dhcp [--seconds N] [--clients N] [--rates R1,R2,..] [--only NAME] [--verbose]`
 //!
 //! perfdhcp against dhcpd-shim (release build, fsync'd lease journal), Kea
 //! (memfile, persist) and dnsmasq (lease file, and `--leasefile-ro`) with the
@@ -23,6 +23,7 @@ struct Opts {
     clients: u32,
     rates: Vec<u32>,
     only: Option<String>,
+    verbose: bool,
 }
 
 fn parse(args: &[String]) -> Result<Opts, String> {
@@ -31,6 +32,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         clients: 10_000,
         rates: vec![1000, 2000, 4000, 6000, 8000, 12000, 16000, 24000],
         only: None,
+        verbose: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -45,6 +47,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
                     .collect::<Result<_, _>>()?
             }
             "--only" => o.only = Some(val()?),
+            "--verbose" => o.verbose = true,
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
@@ -356,6 +359,9 @@ fn measure(lab: &Lab, rate: u32, o: &Opts) -> Result<Sample, String> {
         .output()
         .map_err(|e| format!("cannot run perfdhcp: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
+    if o.verbose {
+        eprintln!("{text}");
+    }
     let discovers = stat(&text, "DISCOVER-OFFER", "sent packets")
         .ok_or_else(|| format!("perfdhcp output not understood:\n{text}"))?
         as u64;
