@@ -545,6 +545,15 @@ impl Dhcp {
         let mut opts = DhcpOptions::new();
         opts.insert(DhcpOption::MessageType(kind));
         opts.insert(DhcpOption::ServerIdentifier(self.cfg.server_address));
+        // RFC 6842: echo the client identifier; RFC 3046: echo relay agent information.
+        for code in [
+            OptionCode::ClientIdentifier,
+            OptionCode::RelayAgentInformation,
+        ] {
+            if let Some(o) = req.opts().get(code) {
+                opts.insert(o.clone());
+            }
+        }
         let proxy = self.cfg.mode == Mode::Proxy;
         if kind == MessageType::Nak {
             opts.insert(DhcpOption::Message(

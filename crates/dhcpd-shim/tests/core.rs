@@ -917,3 +917,30 @@ fn config_errors_name_the_key_and_empty_smd_url_means_none() {
         .unwrap_err()
         .contains("DHCPD_SHIM_SERVER_ADDRESS"));
 }
+
+#[test]
+fn client_identifier_and_relay_agent_information_are_echoed() {
+    use dhcproto::v4::relay::{RelayAgentInformation, RelayInfo};
+    let mut d = server();
+    let mut rai = RelayAgentInformation::default();
+    rai.insert(RelayInfo::AgentCircuitId(b"port7".to_vec()));
+    let r2 = rai.clone();
+    let m = decode(&discover(
+        &mut d,
+        MacAddr([2, 9, 0, 0, 0, 1]),
+        move |m: &mut Message| {
+            m.set_giaddr(Ipv4Addr::new(10, 1, 0, 1));
+            m.opts_mut()
+                .insert(DhcpOption::ClientIdentifier(vec![1, 2, 9, 0, 0, 0, 1]));
+            m.opts_mut().insert(DhcpOption::RelayAgentInformation(r2));
+        },
+    ));
+    assert_eq!(
+        opt(&m, OptionCode::ClientIdentifier),
+        Some(&DhcpOption::ClientIdentifier(vec![1, 2, 9, 0, 0, 0, 1]))
+    );
+    assert_eq!(
+        opt(&m, OptionCode::RelayAgentInformation),
+        Some(&DhcpOption::RelayAgentInformation(rai))
+    );
+}
