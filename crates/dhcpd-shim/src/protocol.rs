@@ -58,6 +58,10 @@ pub struct Counters {
 pub struct Transmit {
     pub to: SocketAddrV4,
     pub bytes: Vec<u8>,
+    /// Set when `to` is an address the client does not have yet (RFC 2131
+    /// unicast to `yiaddr`/`chaddr`): the I/O layer must make this link
+    /// address known for `to` (an ARP entry) or fall back to broadcast.
+    pub link_addr: Option<MacAddr>,
 }
 
 /// What one packet asks of the I/O layer.
@@ -610,9 +614,11 @@ impl Dhcp {
             _ => DEFAULT_REPLY,
         };
         let bytes = self.fit(m, limit)?;
+        let (to, link_addr) = destination(req, kind, yiaddr, mac);
         Some(Transmit {
-            to: destination(req, kind),
+            to,
             bytes,
+            link_addr,
         })
     }
 
@@ -687,17 +693,24 @@ impl Dhcp {
     }
 }
 
-/// RFC 2131 §4.1: where a reply goes.
-fn destination(req: &Message, kind: MessageType) -> SocketAddrV4 {
+/// RFC 2131 §4.1: where a reply goes — the relay, the client's own address,
+/// broadcast (NAK, broadcast flag), or unicast to `yiaddr` at `chaddr`.
+fn destination(
+    req: &Message,
+    kind: MessageType,
+    yiaddr: Ipv4Addr,
+    mac: MacAddr,
+) -> (SocketAddrV4, Option<MacAddr>) {
     if !req.giaddr().is_unspecified() {
-        return SocketAddrV4::new(req.giaddr(), SERVER_PORT);
+        return (SocketAddrV4::new(req.giaddr(), SERVER_PORT), None);
     }
     if kind != MessageType::Nak && !req.ciaddr().is_unspecified() {
-        return SocketAddrV4::new(req.ciaddr(), CLIENT_PORT);
+        return (SocketAddrV4::new(req.ciaddr(), CLIENT_PORT), None);
     }
-    // Rationale: without a raw socket we cannot unicast to an address the
-    // client does not have yet (no ARP entry); RFC 2131 allows broadcast.
-    SocketAddrV4::new(Ipv4Addr::BROADCAST, CLIENT_PORT)
+    if kind == MessageType::Nak || req.flags().broadcast() || yiaddr.is_unspecified() {
+        return (SocketAddrV4::new(Ipv4Addr::BROADCAST, CLIENT_PORT), None);
+    }
+    (SocketAddrV4::new(yiaddr, CLIENT_PORT), Some(mac))
 }
 
 /// Options longer than one TLV are cut, never sent malformed.

@@ -240,6 +240,7 @@ pub const JOURNAL_QUEUE: usize = 64;
 /// previous fsync ran, writes them, fsyncs once, and only then sends their
 /// replies — so the packet loop keeps receiving while the disk works.
 fn journal_thread(
+    iface: Option<String>,
     mut journal: LeaseFile,
     rx: std::sync::mpsc::Receiver<JournalJob>,
     sock: std::net::UdpSocket,
@@ -260,6 +261,7 @@ fn journal_thread(
                 }
                 JournalJob::Compact(live) => {
                     flush(
+                        &iface,
                         &mut journal,
                         &mut records,
                         &mut replies,
@@ -274,6 +276,7 @@ fn journal_thread(
             next = rx.try_recv().ok();
         }
         flush(
+            &iface,
             &mut journal,
             &mut records,
             &mut replies,
@@ -284,6 +287,7 @@ fn journal_thread(
 }
 
 fn flush(
+    iface: &Option<String>,
     journal: &mut LeaseFile,
     records: &mut Vec<LeaseRecord>,
     replies: &mut Vec<(Transmit, bool)>,
@@ -304,9 +308,10 @@ fn flush(
             (Some(p), true) => p,
             _ => sock,
         };
+        let to = link_destination(s, iface.as_deref(), &t);
         // The fd is shared with the non-blocking tokio socket: retry briefly when full.
         for _ in 0..100 {
-            match s.send_to(&t.bytes, t.to) {
+            match s.send_to(&t.bytes, to) {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(Duration::from_micros(100))
                 }
@@ -346,9 +351,11 @@ async fn packet_loop(
         }
     };
     let mut lines = journal.lines();
+    let iface = core.config().interface.clone();
+    let jiface = iface.clone();
     let jthread = std::thread::Builder::new()
         .name("lease-journal".into())
-        .spawn(move || journal_thread(journal, jrx, jsock, jproxy));
+        .spawn(move || journal_thread(jiface, journal, jrx, jsock, jproxy));
     let jthread = match jthread {
         Ok(t) => t,
         Err(e) => {
@@ -447,7 +454,8 @@ async fn packet_loop(
                 (Some(p), true) => p,
                 _ => &sock,
             };
-            if let Err(e) = s.send_to(&t.bytes, t.to).await {
+            let to = link_destination(s.as_ref(), iface.as_deref(), &t);
+            if let Err(e) = s.send_to(&t.bytes, to).await {
                 tracing::debug!(to = %t.to, "send failed: {e}");
             }
         }
@@ -473,5 +481,56 @@ async fn recv_opt(s: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<(usi
     match s {
         Some(s) => s.recv_from(buf).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Where to send `t`: for a unicast to an address the client does not have
+/// yet, add an ARP entry (`SIOCSARP`, as dnsmasq does) on our interface so the
+/// kernel can deliver it; when that is not possible, broadcast instead.
+fn link_destination(
+    s: &impl std::os::fd::AsRawFd,
+    iface: Option<&str>,
+    t: &Transmit,
+) -> SocketAddrV4 {
+    let broadcast = SocketAddrV4::new(std::net::Ipv4Addr::BROADCAST, t.to.port());
+    let (Some(mac), Some(iface)) = (t.link_addr, iface) else {
+        return if t.link_addr.is_some() {
+            broadcast
+        } else {
+            t.to
+        };
+    };
+    // SAFETY: arpreq is plain old data; all-zero is a valid value.
+    let mut req: libc::arpreq = unsafe { std::mem::zeroed() };
+    let pa = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0,
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(*t.to.ip()).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: sockaddr_in fits in sockaddr (both 16 bytes); unaligned write of POD.
+    unsafe {
+        std::ptr::write_unaligned(
+            (&mut req.arp_pa as *mut libc::sockaddr).cast::<libc::sockaddr_in>(),
+            pa,
+        )
+    };
+    req.arp_ha.sa_family = libc::ARPHRD_ETHER;
+    for (d, b) in req.arp_ha.sa_data.iter_mut().zip(mac.octets()) {
+        *d = b as libc::c_char;
+    }
+    const ATF_COM: libc::c_int = 0x02; // linux/if_arp.h: completed entry
+    req.arp_flags = ATF_COM;
+    for (d, b) in req.arp_dev.iter_mut().take(15).zip(iface.bytes()) {
+        *d = b as libc::c_char;
+    }
+    // SAFETY: SIOCSARP with a valid socket fd and a fully initialised arpreq.
+    let rc = unsafe { libc::ioctl(s.as_raw_fd(), libc::SIOCSARP, &req as *const libc::arpreq) };
+    if rc == 0 {
+        t.to
+    } else {
+        broadcast
     }
 }

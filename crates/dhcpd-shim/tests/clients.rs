@@ -135,6 +135,15 @@ fn dhclient_gets_the_smd_address_and_the_uefi_pxe_boot_file() {
         "{lease}"
     );
     assert!(smd.posts().is_empty(), "an SMD address is not written back");
+    // The replies were unicast to the new address (RFC 2131, broadcast flag
+    // clear): the server taught the kernel the client's MAC for it.
+    let neigh = lab
+        .in_srv("ip")
+        .args(["neigh", "show", NODE_IP])
+        .output()
+        .unwrap();
+    let neigh = String::from_utf8_lossy(&neigh.stdout);
+    assert!(neigh.contains(NODE_MAC), "{neigh}");
 }
 
 #[test]

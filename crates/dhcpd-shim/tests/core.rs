@@ -294,10 +294,9 @@ fn reserved_offer_carries_smd_address_and_options() {
     assert_eq!(kind(&m), MessageType::Offer);
     assert_eq!(m.yiaddr(), NODE_IP);
     assert_eq!(m.xid(), 0x1234);
-    assert_eq!(
-        o.reply.as_ref().unwrap().to,
-        SocketAddrV4::new(Ipv4Addr::BROADCAST, 68)
-    );
+    // Broadcast flag clear: unicast to yiaddr at chaddr (RFC 2131 §4.1).
+    assert_eq!(o.reply.as_ref().unwrap().to, SocketAddrV4::new(NODE_IP, 68));
+    assert_eq!(o.reply.as_ref().unwrap().link_addr, Some(NODE));
     assert_eq!(
         opt(&m, OptionCode::SubnetMask),
         Some(&DhcpOption::SubnetMask(Ipv4Addr::new(255, 255, 255, 0)))
@@ -942,5 +941,18 @@ fn client_identifier_and_relay_agent_information_are_echoed() {
     assert_eq!(
         opt(&m, OptionCode::RelayAgentInformation),
         Some(&DhcpOption::RelayAgentInformation(rai))
+    );
+}
+
+#[test]
+fn broadcast_flag_means_broadcast_reply() {
+    let mut d = server();
+    let o = discover(&mut d, NODE, |m: &mut Message| {
+        m.set_flags(dhcproto::v4::Flags::default().set_broadcast());
+    });
+    let t = o.reply.unwrap();
+    assert_eq!(
+        (t.to, t.link_addr),
+        (SocketAddrV4::new(Ipv4Addr::BROADCAST, 68), None)
     );
 }
