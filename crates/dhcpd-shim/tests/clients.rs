@@ -389,3 +389,68 @@ fn kill_9_under_load_never_gives_a_live_address_to_a_second_mac() {
         }
     }
 }
+
+#[test]
+fn proxy_dhcp_answers_pxe_clients_on_67_and_4011_without_an_address() {
+    use dhcpd_shim::protocol::request_bytes;
+    use dhcproto::v4::{Architecture, DhcpOption, Message, MessageType};
+    use dhcproto::{Decodable, Decoder};
+    if !can_run(&[]) {
+        return;
+    }
+    let (lab, smd) = lab_with_smd();
+    let _shim = Shim::start(
+        &lab,
+        &write_config(&lab, &smd.url(), "mode = \"proxy\""),
+        &[],
+    );
+    let mac = ochami_types::MacAddr([2, 0x66, 0, 0, 0, 0x42]);
+    let pxe = |m: &mut Message| {
+        m.opts_mut()
+            .insert(DhcpOption::ClientSystemArchitecture(Architecture::from(7)));
+        m.opts_mut().insert(DhcpOption::ClassIdentifier(
+            b"PXEClient:Arch:00007:UNDI:003000".to_vec(),
+        ));
+    };
+    // Stage 1: the firmware's broadcast DISCOVER on port 67.
+    let sock = lab.udp_in_cli("0.0.0.0:68");
+    sock.send_to(
+        &request_bytes(MessageType::Discover, mac, 7, pxe),
+        "255.255.255.255:67",
+    )
+    .unwrap();
+    let mut buf = [0u8; 1500];
+    let (n, _) = sock.recv_from(&mut buf).expect("a ProxyDHCP offer");
+    let m = Message::decode(&mut Decoder::new(&buf[..n])).unwrap();
+    assert_eq!(m.opts().msg_type(), Some(MessageType::Offer));
+    assert_eq!(
+        m.yiaddr(),
+        std::net::Ipv4Addr::UNSPECIFIED,
+        "ProxyDHCP never gives an address"
+    );
+    assert_eq!(
+        m.fname_str().unwrap().unwrap().trim_end_matches('\0'),
+        "ipxe.efi"
+    );
+    assert_eq!(m.siaddr().to_string(), SERVER_IP);
+    // Stage 2: with an address from the site's DHCP server, REQUEST to port 4011.
+    let ok = lab
+        .in_cli("ip")
+        .args(["addr", "add", "10.66.0.9/24", "dev", "veth1"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let sock = lab.udp_in_cli("10.66.0.9:4011");
+    let req = request_bytes(MessageType::Request, mac, 8, |m| {
+        pxe(m);
+        m.set_ciaddr(std::net::Ipv4Addr::new(10, 66, 0, 9));
+    });
+    sock.send_to(&req, format!("{SERVER_IP}:4011")).unwrap();
+    let (n, _) = sock.recv_from(&mut buf).expect("a ProxyDHCP ack");
+    let m = Message::decode(&mut Decoder::new(&buf[..n])).unwrap();
+    assert_eq!(m.opts().msg_type(), Some(MessageType::Ack));
+    assert_eq!(
+        m.fname_str().unwrap().unwrap().trim_end_matches('\0'),
+        "ipxe.efi"
+    );
+}

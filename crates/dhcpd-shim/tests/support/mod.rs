@@ -122,6 +122,31 @@ impl Lab {
         ]);
     }
 
+    /// A UDP socket bound to `addr` on `veth1` inside the client namespace
+    /// (broadcast allowed), for hand-made DHCP clients.
+    pub fn udp_in_cli(&self, addr: &str) -> std::net::UdpSocket {
+        let ns = format!("/var/run/netns/{}", self.cli);
+        let addr: SocketAddr = addr.parse().expect("socket address");
+        std::thread::spawn(move || {
+            let f = std::fs::File::open(&ns).expect("open netns");
+            // SAFETY: setns on this short-lived thread only; the fd is valid.
+            let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(rc, 0, "setns failed");
+            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+                .expect("socket");
+            s.set_reuse_address(true).expect("reuse");
+            s.set_broadcast(true).expect("broadcast");
+            s.bind_device(Some(b"veth1")).expect("bind to veth1");
+            s.bind(&addr.into()).expect("bind");
+            let s: std::net::UdpSocket = s.into();
+            s.set_read_timeout(Some(Duration::from_secs(5)))
+                .expect("timeout");
+            s
+        })
+        .join()
+        .expect("socket thread")
+    }
+
     /// A TCP listener on 127.0.0.1:0 inside the server namespace.
     pub fn listener_in_srv(&self) -> TcpListener {
         let ns = format!("/var/run/netns/{}", self.srv);
