@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ipnet::Ipv4Net;
+use ochami_service::logging::LogFormat;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -67,6 +68,8 @@ pub struct Config {
     /// How long a declined address is kept out of the pool.
     #[serde(with = "humantime_serde")]
     pub decline_quarantine: Duration,
+    /// Log output (`--log-format` wins).
+    pub log_format: Option<LogFormat>,
     pub subnets: Vec<SubnetConfig>,
 }
 
@@ -165,6 +168,7 @@ impl Default for Config {
             smd_miss_refresh: Duration::from_secs(5),
             offer_hold: Duration::from_secs(30),
             decline_quarantine: Duration::from_secs(600),
+            log_format: None,
             subnets: Vec::new(),
         }
     }

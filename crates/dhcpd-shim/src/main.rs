@@ -28,9 +28,9 @@ enum Command {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    ochami_service::logging::init(cli.common.log_format.unwrap_or_default());
     let cfg: Config = ochami_service::config::load("DHCPD_SHIM_", cli.common.config.as_deref())
         .unwrap_or_else(|e| e.exit());
+    ochami_service::logging::init(cli.common.log_format.or(cfg.log_format).unwrap_or_default());
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => dhcpd_shim::server::run(cfg).await,
         Command::Render { format } => dhcpd_shim::render::run(&cfg, format).await,
