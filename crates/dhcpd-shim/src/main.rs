@@ -33,7 +33,13 @@ async fn main() {
     let cfg: Config = ochami_service::config::load("DHCPD_SHIM_", cli.common.config.as_deref())
         .unwrap_or_else(|e| e.exit());
     ochami_service::logging::init(cli.common.log_format.or(cfg.log_format).unwrap_or_default());
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if matches!(command, Command::Serve) {
+        if let Err(e) = cfg.validate() {
+            ochami_service::config::ConfigError(e).exit();
+        }
+    }
+    let result = match command {
         Command::Serve => dhcpd_shim::server::run(cfg).await,
         Command::Render { format } => dhcpd_shim::render::run(&cfg, format).await,
     };

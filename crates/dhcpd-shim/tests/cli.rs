@@ -33,6 +33,13 @@ fn version_and_bad_config() {
         err.contains("DHCPD_SHIM_LISTEN") && err.lines().count() == 1,
         "{err}"
     );
+    // Keys that are only wrong together are checked before serving, also exit 2.
+    let out = Command::new(BIN)
+        .env("DHCPD_SHIM_LEASE_FILE", "/nonexistent/x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DHCPD_SHIM_SERVER_ADDRESS"));
 }
 
 #[test]
