@@ -454,3 +454,42 @@ fn proxy_dhcp_answers_pxe_clients_on_67_and_4011_without_an_address() {
         "ipxe.efi"
     );
 }
+
+#[test]
+fn unknown_mac_triggers_an_smd_refresh_and_then_gets_its_smd_address() {
+    if !can_run(&["busybox"]) {
+        return;
+    }
+    let (lab, smd) = lab_with_smd();
+    let mac = "02:66:00:00:00:77";
+    lab.set_client_mac(mac);
+    let _shim = Shim::start(
+        &lab,
+        &write_config(
+            &lab,
+            &smd.url(),
+            "smd_refresh = \"1h\"\nsmd_miss_refresh = \"1s\"",
+        ),
+        &[],
+    );
+    let fetched_at_start = smd.gets();
+    // magellan adds the node after dhcpd-shim loaded its cache.
+    smd.add_node(mac, "x1000c1s7b5n0", 12, Some("10.66.0.77"));
+    // The first exchange is served from the cache it had (a pool address) and
+    // asks for a refresh; if the refresh lands before its REQUEST, the pool
+    // address is NAKed and the client restarts — either way the next one sees SMD.
+    udhcpc(&lab, &[]);
+    wait_for("a refresh triggered by the miss", || {
+        smd.gets() > fetched_at_start
+    });
+    let second = udhcpc(&lab, &[]);
+    assert_eq!(
+        second.get("ip").map(String::as_str),
+        Some("10.66.0.77"),
+        "{second:?}"
+    );
+    assert_eq!(
+        second.get("hostname").map(String::as_str),
+        Some("x1000c1s7b5n0")
+    );
+}

@@ -184,6 +184,8 @@ pub struct SmdState {
     pub ifaces: Vec<Value>,
     pub components: Vec<Value>,
     pub posts: Vec<(String, Value)>,
+    /// How many times the interface list was fetched.
+    pub gets: usize,
 }
 
 pub struct FakeSmd {
@@ -211,6 +213,10 @@ impl FakeSmd {
         s.components.push(
             json!({"ID": xname, "Type": "Node", "State": "Ready", "NID": nid, "Role": "Compute"}),
         );
+    }
+
+    pub fn gets(&self) -> usize {
+        self.state.lock().unwrap().gets
     }
 
     pub fn posts(&self) -> Vec<(String, Value)> {
@@ -247,7 +253,9 @@ pub fn fake_smd(listener: TcpListener) -> FakeSmd {
                                 if dn.load(Ordering::SeqCst) {
                                     return HttpResponse::ServiceUnavailable().finish();
                                 }
-                                HttpResponse::Ok().json(st.lock().unwrap().ifaces.clone())
+                                let mut s = st.lock().unwrap();
+                                s.gets += 1;
+                                HttpResponse::Ok().json(s.ifaces.clone())
                             }
                         }),
                     )
