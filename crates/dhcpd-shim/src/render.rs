@@ -90,11 +90,11 @@ fn isc(cfg: &Config, r: &Reservations) -> String {
         );
         let _ = writeln!(
             o,
-            "  }} elsif option client-arch = 0 {{\n    filename \"{}\";",
+            "  }} elsif option client-arch = 00:00 {{\n    filename \"{}\";",
             cfg.boot_file_bios
         );
         if s.uefi_boot == UefiBoot::Pxe {
-            let _ = writeln!(o, "  }} elsif option client-arch = 7 or option client-arch = 9 {{\n    filename \"{}\";", cfg.boot_file_efi_x64);
+            let _ = writeln!(o, "  }} elsif option client-arch = 00:07 or option client-arch = 00:09 {{\n    filename \"{}\";", cfg.boot_file_efi_x64);
         }
         if let Some(u) = &cfg.http_boot_url {
             let _ = writeln!(o, "  }} elsif substring(option vendor-class-identifier, 0, 10) = \"HTTPClient\" {{\n    option vendor-class-identifier \"HTTPClient\";\n    filename \"{u}\";");

@@ -79,6 +79,10 @@ fn render_isc_dnsmasq_and_kea_from_smd() {
     );
     assert!(isc.contains("filename \"undionly.kpxe\";") && isc.contains("filename \"ipxe.efi\";"));
     assert!(
+        isc.contains("elsif option client-arch = 00:07 or option client-arch = 00:09 {"),
+        "{isc}"
+    );
+    assert!(
         !isc.contains("192.168.9.9"),
         "hosts outside our subnets are left out"
     );
