@@ -7,7 +7,8 @@
 //! - [`server`]: the thin tokio layer — sockets, timers, SMD refresh, journal.
 //! - [`render`]: configs for isc-dhcpd, dnsmasq and Kea generated from SMD.
 //!
-//! Architecture invariant: only `server`, `lease_file` and `SmdClient` do I/O.
+//! Architecture invariant: only `server`, `lease_file`, `SmdClient` and
+//! `render::run` do I/O; the core never touches a socket, a file or the clock.
 
 pub mod boot;
 pub mod config;
