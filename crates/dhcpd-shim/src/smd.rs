@@ -1,0 +1,239 @@
+//! SMD as seen by dhcpd-shim: the wire shapes of `Inventory/EthernetInterfaces`
+//! and `State/Components` (OpenCHAMI's JSON), the in-memory reservation table
+//! built from them, and the HTTP client that fetches and writes back.
+//!
+//! [`Reservations`] is plain data (built by a pure function, used by the core);
+//! [`SmdClient`] is the only code here that does I/O.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use ochami_types::{MacAddr, Xname};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// `GET /hsm/v2/Inventory/EthernetInterfaces` element (fields we read).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EthernetInterface {
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "Description")]
+    pub description: String,
+    #[serde(rename = "MACAddress")]
+    pub mac_address: String,
+    #[serde(rename = "ComponentID")]
+    pub component_id: String,
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(rename = "IPAddresses")]
+    pub ip_addresses: Vec<IpAddressEntry>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IpAddressEntry {
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    #[serde(rename = "Network", skip_serializing_if = "String::is_empty")]
+    pub network: String,
+}
+
+/// `GET /hsm/v2/State/Components` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComponentArray {
+    #[serde(rename = "Components")]
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Component {
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(rename = "NID")]
+    pub nid: Option<i64>,
+    #[serde(rename = "Role")]
+    pub role: Option<String>,
+}
+
+/// One MAC known to SMD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    pub mac: MacAddr,
+    /// Its IPv4 addresses in SMD (any network).
+    pub ips: Vec<Ipv4Addr>,
+    /// The component it belongs to, if SMD knows one.
+    pub xname: Option<Xname>,
+    pub nid: Option<u64>,
+    pub role: Option<String>,
+}
+
+/// The SMD cache: MAC → host, IP → MAC.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reservations {
+    by_mac: HashMap<MacAddr, Host>,
+    by_ip: HashMap<Ipv4Addr, MacAddr>,
+}
+
+impl Reservations {
+    /// Build the table from SMD's answers. Entries with an unreadable MAC are
+    /// skipped; an IP claimed by two MACs stays with the first.
+    pub fn from_smd(ifaces: &[EthernetInterface], components: &[Component]) -> Self {
+        let comps: HashMap<&str, &Component> =
+            components.iter().map(|c| (c.id.as_str(), c)).collect();
+        let mut r = Reservations::default();
+        for i in ifaces {
+            let Ok(mac) = i.mac_address.parse::<MacAddr>() else {
+                continue;
+            };
+            let ips: Vec<Ipv4Addr> = i
+                .ip_addresses
+                .iter()
+                .filter_map(|a| a.ip_address.parse().ok())
+                .collect();
+            let xname = i.component_id.parse::<Xname>().ok();
+            let comp = comps.get(i.component_id.as_str());
+            let host = Host {
+                mac,
+                ips: ips.clone(),
+                xname,
+                nid: comp.and_then(|c| c.nid).and_then(|n| u64::try_from(n).ok()),
+                role: comp.and_then(|c| c.role.clone()),
+            };
+            for ip in ips {
+                r.by_ip.entry(ip).or_insert(mac);
+            }
+            r.by_mac.insert(mac, host);
+        }
+        r
+    }
+
+    pub fn host(&self, mac: &MacAddr) -> Option<&Host> {
+        self.by_mac.get(mac)
+    }
+
+    /// The MAC SMD gives `ip` to, if any.
+    pub fn owner(&self, ip: &Ipv4Addr) -> Option<MacAddr> {
+        self.by_ip.get(ip).copied()
+    }
+
+    pub fn hosts(&self) -> impl Iterator<Item = &Host> {
+        self.by_mac.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_mac.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_mac.is_empty()
+    }
+}
+
+/// A write-back the core asks for so SMD stays the source of truth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmdWrite {
+    /// A MAC SMD knows, without an address here, got one from the pool.
+    AddAddress { mac: MacAddr, ip: Ipv4Addr },
+    /// A MAC SMD does not know got a pool lease: record it without ComponentID
+    /// so magellan's scan finds it.
+    CreateInterface { mac: MacAddr, ip: Ipv4Addr },
+}
+
+/// HTTP client for SMD.
+#[derive(Debug, Clone)]
+pub struct SmdClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl SmdClient {
+    /// Limit: every SMD request gives up after this long.
+    pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+    pub fn new(base: &Url) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Self::TIMEOUT)
+            .build()
+            .map_err(|e| format!("cannot build HTTP client: {e}"))?;
+        Ok(SmdClient {
+            base: base.as_str().trim_end_matches('/').to_owned(),
+            http,
+        })
+    }
+
+    /// Both GETs, then the table. Any failure leaves the caller's cache as is.
+    pub async fn fetch(&self) -> Result<Reservations, String> {
+        let ifaces: Vec<EthernetInterface> = self
+            .get_json("/hsm/v2/Inventory/EthernetInterfaces")
+            .await?;
+        let comps: ComponentArray = self.get_json("/hsm/v2/State/Components").await?;
+        Ok(Reservations::from_smd(&ifaces, &comps.components))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let url = format!("{}{path}", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("GET {url}: HTTP {}", resp.status()));
+        }
+        resp.json().await.map_err(|e| format!("GET {url}: {e}"))
+    }
+
+    /// Perform one write-back. A 409 on create (the MAC appeared meanwhile)
+    /// falls back to adding the address.
+    pub async fn write(&self, w: &SmdWrite) -> Result<(), String> {
+        match *w {
+            SmdWrite::AddAddress { mac, ip } => self.add_address(mac, ip).await,
+            SmdWrite::CreateInterface { mac, ip } => {
+                let url = format!("{}/hsm/v2/Inventory/EthernetInterfaces", self.base);
+                let body = serde_json::json!({
+                    "MACAddress": mac.to_string(),
+                    "Description": "dhcpd-shim pool lease",
+                    "IPAddresses": [{ "IPAddress": ip.to_string() }],
+                });
+                let resp = self
+                    .http
+                    .post(&url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_err(|e| format!("POST {url}: {e}"))?;
+                match resp.status().as_u16() {
+                    200..=299 => Ok(()),
+                    409 => self.add_address(mac, ip).await,
+                    s => Err(format!("POST {url}: HTTP {s}")),
+                }
+            }
+        }
+    }
+
+    async fn add_address(&self, mac: MacAddr, ip: Ipv4Addr) -> Result<(), String> {
+        let url = format!(
+            "{}/hsm/v2/Inventory/EthernetInterfaces/{}/IPAddresses",
+            self.base,
+            mac.to_hex()
+        );
+        let resp = self
+            .http
+            .post(&url)
+            .json(&serde_json::json!({ "IPAddress": ip.to_string() }))
+            .send()
+            .await
+            .map_err(|e| format!("POST {url}: {e}"))?;
+        match resp.status().as_u16() {
+            200..=299 | 409 => Ok(()),
+            s => Err(format!("POST {url}: HTTP {s}")),
+        }
+    }
+}
