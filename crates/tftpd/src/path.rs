@@ -187,7 +187,7 @@ mod tests {
         std::fs::write(&trusted, b"t").unwrap();
         std::os::unix::fs::symlink(&trusted, root.join("vendor")).unwrap();
         let dir_root = root.clone();
-        let root = Root::new(&dir_root, &[trusted.clone()]).unwrap();
+        let root = Root::new(&dir_root, std::slice::from_ref(&trusted)).unwrap();
         // The one trusted target is served; everything else outside is not.
         assert_eq!(lookup(&root, "vendor"), Ok(trusted.canonicalize().unwrap()));
         let root_dir = &root.dir;
