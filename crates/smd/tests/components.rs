@@ -518,3 +518,16 @@ async fn patches_follow_hms_rules() {
     assert_eq!(b["Components"][0]["ID"], "x1c0s0b0n1");
     assert_eq!(b["Components"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn large_bulk_post_is_accepted_in_one_request() {
+    // ~400 kB: above actix's default 256 kB payload limit.
+    let smd = spawn_smd().await;
+    let comps: Vec<Value> = (0..5000)
+        .map(|i| json!({"ID": format!("x{}c0s{}b0n{}", 1000 + i / 256, (i / 4) % 64, i % 4), "State": "On", "NID": i + 1}))
+        .collect();
+    let res = post_components(&smd.url, json!({ "Components": comps })).await;
+    assert_eq!(res.status(), 204);
+    let (_, b) = get_json(smd.at("/hsm/v2/State/Components?type=Node&nidonly")).await;
+    assert_eq!(b["Components"].as_array().unwrap().len(), 5000);
+}

@@ -25,8 +25,8 @@ pub struct DiscoveryInfo {
     pub redfish_version: String,
 }
 
-/// A RedfishEndpoint as GET returns it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A RedfishEndpoint as GET returns it. `Debug` leaves the password out.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct RedfishEndpoint {
     #[serde(rename = "ID")]
     pub id: String,
@@ -98,7 +98,7 @@ where
 /// A RedfishEndpoint in a POST/PUT body, possibly carrying magellan's
 /// inventory. IDs, MACs and IPs are checked by the handler so errors can say
 /// which entry is wrong.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Default, Deserialize, ToSchema)]
 pub struct RedfishEndpointIn {
     #[serde(rename = "ID", alias = "id", default, deserialize_with = "nullable")]
     pub id: String,
@@ -215,7 +215,7 @@ pub struct RedfishEndpointArrayIn {
 }
 
 /// PATCH body: only the fields present change.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Default, Deserialize, ToSchema)]
 pub struct RedfishEndpointPatch {
     #[serde(rename = "Name", alias = "name", default)]
     pub name: Option<String>,
@@ -339,7 +339,7 @@ pub struct ManagerIn {
 
 /// A validated endpoint row, defaults applied as OpenCHAMI's
 /// `NewRedfishEPDescription` does.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewRedfishEndpoint {
     pub id: ochami_types::Xname,
     pub name: String,
@@ -443,5 +443,28 @@ impl RedfishEndpointIn {
             rediscover_on_update: self.rediscover_on_update.unwrap_or(false),
             template_id: self.template_id.clone(),
         })
+    }
+}
+
+// Rationale: passwords must never reach a log line, so no `Debug` prints them.
+macro_rules! debug_without_password {
+    ($t:ty) => {
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    .field("id", &self.id)
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+debug_without_password!(RedfishEndpoint);
+debug_without_password!(RedfishEndpointIn);
+debug_without_password!(NewRedfishEndpoint);
+
+impl std::fmt::Debug for RedfishEndpointPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedfishEndpointPatch")
+            .finish_non_exhaustive()
     }
 }
