@@ -531,3 +531,23 @@ async fn large_bulk_post_is_accepted_in_one_request() {
     let (_, b) = get_json(smd.at("/hsm/v2/State/Components?type=Node&nidonly")).await;
     assert_eq!(b["Components"].as_array().unwrap().len(), 5000);
 }
+
+#[tokio::test]
+async fn text_postgres_cannot_store_is_400_not_500() {
+    let smd = spawn_smd().await;
+    post_components(&smd.url, json!({"Components": [{"ID": "x1c0s0b0n0"}]})).await;
+    let res = client()
+        .patch(smd.at("/hsm/v2/State/Components/x1c0s0b0n0/SoftwareStatus"))
+        .json(&json!({"SoftwareStatus": "bad\u{0}value"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let res = post_components(
+        &smd.url,
+        json!({"Components": [{"ID": "x1c0s0b0n1", "Subtype": "\u{0}"}]}),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+}

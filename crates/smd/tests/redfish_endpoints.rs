@@ -499,8 +499,22 @@ async fn component_and_service_endpoint_routes() {
     assert_eq!(res.status(), 200);
     let (_, c) = get_json(smd.at("/hsm/v2/State/Components/x1000c1s7b0n0")).await;
     assert_eq!(c["State"], "Empty");
+    let (_, c) = get_json(smd.at("/hsm/v2/State/Components/x1000c1s7b0")).await;
+    assert_eq!(c["State"], "Empty");
     let (_, b) = get_json(smd.at(cep)).await;
     assert_eq!(b, json!({"ComponentEndpoints": []}));
+
+    // Rediscovered: the BMC is Ready and the node On again, NID kept.
+    assert_eq!(post(smd.at(RFEP), &magellan_payload()).await.status(), 201);
+    let (_, c) = get_json(smd.at("/hsm/v2/State/Components/x1000c1s7b0")).await;
+    assert_eq!(c["State"], "Ready");
+    let (_, c) = get_json(smd.at("/hsm/v2/State/Components/x1000c1s7b0n0")).await;
+    assert_eq!(
+        (c["State"].as_str(), c["NID"].as_i64()),
+        (Some("On"), Some(1))
+    );
+    let (_, b) = get_json(smd.at(cep)).await;
+    assert_eq!(b["ComponentEndpoints"].as_array().unwrap().len(), 3);
 
     let sep = "/hsm/v2/Inventory/ServiceEndpoints";
     let (s, b) = get_json(smd.at(sep)).await;

@@ -25,7 +25,8 @@ pub struct DiscoveryInfo {
     pub redfish_version: String,
 }
 
-/// A RedfishEndpoint as GET returns it. `Debug` leaves the password out.
+/// A RedfishEndpoint as GET returns it.
+// `Debug` (below) leaves the password out.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct RedfishEndpoint {
     #[serde(rename = "ID")]

@@ -1,10 +1,9 @@
 //! `component_endpoints`, read with their endpoint's FQDN.
 
-use ochami_service::db::query_error;
 use ochami_service::http::Problem;
 use tokio_postgres::Row;
 
-use super::{Store, Where};
+use super::{db_error, Store, Where};
 use crate::model::component_endpoint::{endpoint_type, ComponentEndpoint};
 
 #[derive(Debug, Clone, Default)]
@@ -60,7 +59,7 @@ impl Store {
         w.any("c.redfish_type", f.redfish_types.clone());
         let sql = format!("{SELECT}{} ORDER BY c.id", w.sql());
         let client = self.client().await?;
-        let rows = client.query(&sql, &w.params()).await.map_err(query_error)?;
+        let rows = client.query(&sql, &w.params()).await.map_err(db_error)?;
         Ok(rows.iter().map(from_row).collect())
     }
 
@@ -72,6 +71,6 @@ impl Store {
                 &[&id],
             )
             .await
-            .map_err(query_error)
+            .map_err(db_error)
     }
 }

@@ -1,10 +1,9 @@
 //! `components`: State/Components.
 
-use ochami_service::db::query_error;
 use ochami_service::http::Problem;
 use tokio_postgres::Row;
 
-use super::{descendants_clause, Store, Where};
+use super::{db_error, descendants_clause, Store, Where};
 use crate::model::component::Component;
 
 /// What GET/Query return: whole components or one of the `*only` projections.
@@ -167,7 +166,7 @@ impl Store {
         let w = f.to_where();
         let sql = format!("SELECT {COLUMNS} FROM components{} ORDER BY id", w.sql());
         let client = self.client().await?;
-        let rows = client.query(&sql, &w.params()).await.map_err(query_error)?;
+        let rows = client.query(&sql, &w.params()).await.map_err(db_error)?;
         Ok(rows.iter().map(|r| from_row(r, p)).collect())
     }
 
@@ -179,7 +178,7 @@ impl Store {
                 &[&id],
             )
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         Ok(row.map(|r| from_row(&r, Projection::Full)))
     }
 
@@ -191,7 +190,7 @@ impl Store {
                 &[&nid],
             )
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         Ok(row.map(|r| from_row(&r, Projection::Full)))
     }
 
@@ -208,7 +207,7 @@ impl Store {
         client
             .execute("DELETE FROM components", &[])
             .await
-            .map_err(query_error)
+            .map_err(db_error)
     }
 
     pub async fn delete_component(&self, id: &str) -> Result<bool, Problem> {
@@ -216,7 +215,7 @@ impl Store {
         let n = client
             .execute("DELETE FROM components WHERE id = $1", &[&id])
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         Ok(n > 0)
     }
 
@@ -228,7 +227,7 @@ impl Store {
         patch: &ComponentPatch,
     ) -> Result<Option<String>, Problem> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(query_error)?;
+        let tx = client.transaction().await.map_err(db_error)?;
         let (set, params): (&str, Vec<super::Param>) = match patch {
             ComponentPatch::State { state, flag } => (
                 "state = $2, flag = $3",
@@ -252,12 +251,12 @@ impl Store {
                 .iter()
                 .map(|p| p.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)),
         );
-        let rows = tx.query(&sql, &all).await.map_err(query_error)?;
+        let rows = tx.query(&sql, &all).await.map_err(db_error)?;
         let done: std::collections::HashSet<String> = rows.iter().map(|r| r.get(0)).collect();
         if let Some(missing) = ids.iter().find(|id| !done.contains(*id)) {
             return Ok(Some(missing.clone()));
         }
-        tx.commit().await.map_err(query_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(None)
     }
 
@@ -267,18 +266,18 @@ impl Store {
         nids: &[(String, Option<i64>)],
     ) -> Result<Option<String>, Problem> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(query_error)?;
+        let tx = client.transaction().await.map_err(db_error)?;
         let stmt = tx
             .prepare("UPDATE components SET nid = $2 WHERE id = $1")
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         for (id, nid) in nids {
-            let n = tx.execute(&stmt, &[id, nid]).await.map_err(query_error)?;
+            let n = tx.execute(&stmt, &[id, nid]).await.map_err(db_error)?;
             if n == 0 {
                 return Ok(Some(id.clone()));
             }
         }
-        tx.commit().await.map_err(query_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(None)
     }
 }
@@ -338,6 +337,6 @@ pub(crate) async fn upsert_components<C: tokio_postgres::GenericClient>(
             ],
         )
         .await
-        .map_err(query_error)?;
+        .map_err(db_error)?;
     Ok(())
 }

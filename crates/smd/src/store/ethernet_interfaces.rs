@@ -2,11 +2,10 @@
 //! lower-case hex, so a lookup by MAC is a primary-key lookup.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use ochami_service::db::query_error;
 use ochami_service::http::Problem;
 use tokio_postgres::{GenericClient, Row};
 
-use super::{unique_or, Store, Where};
+use super::{db_error, unique_or, Store, Where};
 use crate::model::ethernet_interface::{EthernetInterface, IpAddressMapping, NewEthernetInterface};
 
 pub const DUP_MAC: &str = "operation would conflict with an existing component ethernet interface that has the same MAC address.";
@@ -84,7 +83,7 @@ impl Store {
             w.sql()
         );
         let client = self.client().await?;
-        let rows = client.query(&sql, &w.params()).await.map_err(query_error)?;
+        let rows = client.query(&sql, &w.params()).await.map_err(db_error)?;
         Ok(rows.iter().map(from_row).collect())
     }
 
@@ -96,7 +95,7 @@ impl Store {
                 &[&id],
             )
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         Ok(row.as_ref().map(from_row))
     }
 
@@ -114,7 +113,7 @@ impl Store {
         client
             .execute("DELETE FROM ethernet_interfaces", &[])
             .await
-            .map_err(query_error)
+            .map_err(db_error)
     }
 
     pub async fn delete_ethernet_interface(&self, id: &str) -> Result<bool, Problem> {
@@ -122,7 +121,7 @@ impl Store {
         let n = client
             .execute("DELETE FROM ethernet_interfaces WHERE id = $1", &[&id])
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         Ok(n > 0)
     }
 
@@ -149,21 +148,21 @@ impl Store {
                 &[&id, &description, &cid, &ctype, &ips.map(ips_json)],
             )
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         Ok(row.as_ref().map(from_row))
     }
 
     /// Add an IP address; `Ok(false)` when the interface does not exist.
     pub async fn add_ip(&self, id: &str, ip: &IpAddressMapping) -> Result<bool, Problem> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(query_error)?;
+        let tx = client.transaction().await.map_err(db_error)?;
         let Some(row) = tx
             .query_opt(
                 "SELECT ip_addresses FROM ethernet_interfaces WHERE id = $1 FOR UPDATE",
                 &[&id],
             )
             .await
-            .map_err(query_error)?
+            .map_err(db_error)?
         else {
             return Ok(false);
         };
@@ -177,8 +176,8 @@ impl Store {
             &[&id, &ips_json(&ips)],
         )
         .await
-        .map_err(query_error)?;
-        tx.commit().await.map_err(query_error)?;
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(true)
     }
 
@@ -191,14 +190,14 @@ impl Store {
         network: Option<Option<String>>,
     ) -> Result<(bool, Option<IpAddressMapping>), Problem> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(query_error)?;
+        let tx = client.transaction().await.map_err(db_error)?;
         let Some(row) = tx
             .query_opt(
                 "SELECT ip_addresses FROM ethernet_interfaces WHERE id = $1 FOR UPDATE",
                 &[&id],
             )
             .await
-            .map_err(query_error)?
+            .map_err(db_error)?
         else {
             return Ok((false, None));
         };
@@ -220,8 +219,8 @@ impl Store {
             &[&id, &ips_json(&ips)],
         )
         .await
-        .map_err(query_error)?;
-        tx.commit().await.map_err(query_error)?;
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok((true, Some(result)))
     }
 }
@@ -265,7 +264,7 @@ pub(crate) async fn upsert_ethernet_interface<C: GenericClient>(
             &[&id],
         )
         .await
-        .map_err(query_error)?
+        .map_err(db_error)?
         .map(|r| r.get(0));
     match owner {
         None => {
@@ -279,7 +278,7 @@ pub(crate) async fn upsert_ethernet_interface<C: GenericClient>(
                     &[&id, &e.description, &cid, &ctype, &ips_json(&e.ip_addresses)],
                 )
                 .await
-                .map_err(query_error)?;
+                .map_err(db_error)?;
         }
         Some(o) => {
             return Err(Problem::conflict(format!(

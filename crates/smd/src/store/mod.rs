@@ -26,7 +26,7 @@ impl Store {
     /// Readiness: the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), Problem> {
         let client = self.pool.get().await.map_err(pool_error)?;
-        client.simple_query("SELECT 1").await.map_err(query_error)?;
+        client.simple_query("SELECT 1").await.map_err(db_error)?;
         Ok(())
     }
 
@@ -42,8 +42,27 @@ pub(crate) fn unique_or(conflict: &'static str) -> impl Fn(tokio_postgres::Error
         if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
             Problem::conflict(conflict)
         } else {
-            query_error(e)
+            db_error(e)
         }
+    }
+}
+
+/// A statement failure: text PostgreSQL cannot store (a NUL character) is
+/// the caller's 400; anything else is ours (500/503, logged).
+pub(crate) fn db_error(e: tokio_postgres::Error) -> Problem {
+    match e.code() {
+        Some(c)
+            if *c == SqlState::CHARACTER_NOT_IN_REPERTOIRE
+                || *c == SqlState::UNTRANSLATABLE_CHARACTER =>
+        {
+            Problem::bad_request(format!(
+                "a text value cannot be stored: {}",
+                e.as_db_error()
+                    .map(|d| d.message())
+                    .unwrap_or("invalid character")
+            ))
+        }
+        _ => query_error(e),
     }
 }
 

@@ -2,13 +2,12 @@
 //! inventory (components, component endpoints, Ethernet interfaces).
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use ochami_service::db::query_error;
 use ochami_service::http::Problem;
 use tokio_postgres::{GenericClient, Row};
 
 use super::components::upsert_components;
 use super::ethernet_interfaces::upsert_ethernet_interface;
-use super::{descendants_clause, unique_or, Store, Where};
+use super::{db_error, descendants_clause, unique_or, Store, Where};
 use crate::inventory::{CepRow, Plan};
 use crate::model::component::Component;
 use crate::model::redfish_endpoint::{
@@ -95,7 +94,7 @@ impl Store {
             w.sql()
         );
         let client = self.client().await?;
-        let rows = client.query(&sql, &w.params()).await.map_err(query_error)?;
+        let rows = client.query(&sql, &w.params()).await.map_err(db_error)?;
         Ok(rows.iter().map(from_row).collect())
     }
 
@@ -107,7 +106,7 @@ impl Store {
                 &[&id],
             )
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
         Ok(row.as_ref().map(from_row))
     }
 
@@ -117,7 +116,7 @@ impl Store {
     /// endpoint, whether it was newly created.
     pub async fn ingest(&self, items: &[Ingest], upsert: bool) -> Result<Vec<bool>, Problem> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(query_error)?;
+        let tx = client.transaction().await.map_err(db_error)?;
         let mut created = Vec::with_capacity(items.len());
         for it in items {
             created.push(write_endpoint(&*tx, &it.endpoint, upsert).await?);
@@ -125,7 +124,7 @@ impl Store {
                 apply_plan(&*tx, plan, upsert).await?;
             }
         }
-        tx.commit().await.map_err(query_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(created)
     }
 
@@ -178,22 +177,22 @@ impl Store {
     /// OpenCHAMI's DeleteRFEndpointByIDSetEmpty does.
     pub async fn delete_redfish_endpoints(&self, id: Option<&str>) -> Result<u64, Problem> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(query_error)?;
+        let tx = client.transaction().await.map_err(db_error)?;
         tx.execute(
             "UPDATE components SET state = 'Empty', flag = 'OK' WHERE id IN \
              (SELECT id FROM component_endpoints WHERE $1::text IS NULL OR redfish_endpoint_id = $1)",
             &[&id],
         )
         .await
-        .map_err(query_error)?;
+        .map_err(db_error)?;
         let n = tx
             .execute(
                 "DELETE FROM redfish_endpoints WHERE $1::text IS NULL OR id = $1",
                 &[&id],
             )
             .await
-            .map_err(query_error)?;
-        tx.commit().await.map_err(query_error)?;
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(n)
     }
 }
@@ -268,7 +267,7 @@ async fn write_cep<C: GenericClient>(tx: &C, c: &CepRow) -> Result<(), Problem> 
         ],
     )
     .await
-    .map_err(query_error)?;
+    .map_err(db_error)?;
     Ok(())
 }
 
@@ -281,7 +280,7 @@ async fn pick_nid<C: GenericClient>(tx: &C, id: &str, k: u32) -> Result<i64, Pro
             &[&id],
         )
         .await
-        .map_err(query_error)?
+        .map_err(db_error)?
     {
         return Ok(row.get(0));
     }
@@ -293,7 +292,7 @@ async fn pick_nid<C: GenericClient>(tx: &C, id: &str, k: u32) -> Result<i64, Pro
             &[&want],
         )
         .await
-        .map_err(query_error)?;
+        .map_err(db_error)?;
     Ok(row.get(0))
 }
 
@@ -308,18 +307,21 @@ async fn apply_plan<C: GenericClient>(tx: &C, plan: &Plan, force: bool) -> Resul
             ..Default::default()
         };
         upsert_components(tx, &[c], false).await?;
+        // A BMC that reappears (e.g. after its endpoint was deleted) is Ready again.
         tx.execute(
-            "UPDATE components SET enabled = TRUE WHERE id = $1",
+            "UPDATE components SET enabled = TRUE, \
+             state = CASE WHEN state IN ('Empty', 'Unknown') THEN 'Ready' ELSE state END \
+             WHERE id = $1",
             &[&bmc.id],
         )
         .await
-        .map_err(query_error)?;
+        .map_err(db_error)?;
         write_cep(tx, bmc).await?;
     }
     if !plan.nodes.is_empty() {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&NID_LOCK])
             .await
-            .map_err(query_error)?;
+            .map_err(db_error)?;
     }
     for n in &plan.nodes {
         let nid = pick_nid(tx, n.id.as_str(), n.k).await?;
@@ -331,7 +333,7 @@ async fn apply_plan<C: GenericClient>(tx: &C, plan: &Plan, force: bool) -> Resul
             &[&n.id.as_str(), &n.id.hms_type().as_str(), &nid],
         )
         .await
-        .map_err(query_error)?;
+        .map_err(db_error)?;
         write_cep(tx, &n.cep).await?;
     }
     for e in &plan.interfaces {

@@ -1,10 +1,9 @@
 //! `service_endpoints`, read with their endpoint's FQDN.
 
-use ochami_service::db::query_error;
 use ochami_service::http::Problem;
 use tokio_postgres::Row;
 
-use super::{Store, Where};
+use super::{db_error, Store, Where};
 use crate::model::component_endpoint::ServiceEndpoint;
 
 #[derive(Debug, Clone, Default)]
@@ -45,7 +44,7 @@ impl Store {
             w.sql()
         );
         let client = self.client().await?;
-        let rows = client.query(&sql, &w.params()).await.map_err(query_error)?;
+        let rows = client.query(&sql, &w.params()).await.map_err(db_error)?;
         Ok(rows.iter().map(from_row).collect())
     }
 
@@ -63,6 +62,6 @@ impl Store {
                 &[&svc, &ep],
             )
             .await
-            .map_err(query_error)
+            .map_err(db_error)
     }
 }
