@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod config;
+pub mod inventory;
+pub mod model;
 pub mod store;
 
 use std::net::TcpListener;
