@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod model;
 pub mod store;
 
 use std::net::TcpListener;

@@ -1,10 +1,17 @@
 //! smd's routes under `/hsm/v2`. Handlers are thin: parse, call the store, answer.
 
+pub mod components;
 pub mod service;
+pub mod values;
 
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use ochami_service::http::Problem;
+use ochami_types::Xname;
+use serde::Serialize;
 use utoipa::OpenApi;
 
+use crate::model;
 use crate::AppState;
 
 #[derive(OpenApi)]
@@ -13,8 +20,54 @@ use crate::AppState;
         title = "ochami smd (HSM v2)",
         description = "State Management Database, wire-compatible with OpenCHAMI smd."
     ),
-    paths(service::ready, service::liveness),
-    components(schemas(ochami_types::ProblemDetails, service::Message))
+    paths(
+        service::ready,
+        service::liveness,
+        values::values_all,
+        values::values_one,
+        components::list,
+        components::post,
+        components::delete_all,
+        components::get_one,
+        components::put_one,
+        components::delete_one,
+        components::patch_state,
+        components::patch_flag,
+        components::patch_enabled,
+        components::patch_software_status,
+        components::patch_role,
+        components::patch_nid,
+        components::bulk_state,
+        components::bulk_flag,
+        components::bulk_enabled,
+        components::bulk_software_status,
+        components::bulk_role,
+        components::bulk_nid,
+        components::by_nid,
+        components::by_nid_query,
+        components::query_post,
+        components::query_get,
+    ),
+    components(schemas(
+        ochami_types::ProblemDetails,
+        service::Message,
+        values::Values,
+        model::component::Component,
+        model::component::ComponentArray,
+        model::component::ComponentIn,
+        model::component::ComponentsPost,
+        model::component::ComponentPut,
+        model::component::StatePatch,
+        model::component::FlagPatch,
+        model::component::EnabledPatch,
+        model::component::SoftwareStatusPatch,
+        model::component::RolePatch,
+        model::component::NidPatch,
+        model::component::BulkNidPatch,
+        model::component::NidEntry,
+        model::component::NidQuery,
+        model::component::ComponentsQuery,
+    ))
 )]
 pub struct ApiDoc;
 
@@ -25,6 +78,59 @@ pub fn openapi_json() -> String {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
-    cfg.app_data(state)
-        .service(web::scope("/hsm/v2").configure(service::routes));
+    cfg.app_data(state).service(
+        web::scope("/hsm/v2")
+            .configure(service::routes)
+            .configure(values::routes)
+            .configure(components::routes),
+    );
+}
+
+/// A JSON response as Go's json.Encoder writes it (trailing newline).
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> HttpResponse {
+    let mut bytes = Vec::with_capacity(256);
+    if let Err(e) = serde_json::to_writer(&mut bytes, body) {
+        tracing::error!(error = %e, "response does not serialise");
+        return actix_web::ResponseError::error_response(&Problem::internal(
+            "response does not serialise",
+        ));
+    }
+    bytes.push(b'\n');
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(bytes)
+}
+
+/// `{"code":0,"message":..}` with 200.
+pub fn ok_message(msg: impl Into<String>) -> HttpResponse {
+    service::message(StatusCode::OK, 0, msg)
+}
+
+/// "deleted N entries" (404 "no entries to delete" when N is 0), as OpenCHAMI.
+pub fn deleted(n: u64) -> Result<HttpResponse, Problem> {
+    if n == 0 {
+        Err(Problem::not_found("no entries to delete"))
+    } else {
+        Ok(ok_message(format!("deleted {n} entries")))
+    }
+}
+
+/// An xname from the URL path: 400 naming it when malformed.
+pub fn xname_param(raw: &str) -> Result<Xname, Problem> {
+    raw.parse::<Xname>()
+        .map_err(|e| Problem::bad_request(e.to_string()))
+}
+
+/// A boolean as Go's strconv.ParseBool reads it.
+pub struct GoBool(pub bool);
+
+impl std::str::FromStr for GoBool {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(GoBool(true)),
+            "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(GoBool(false)),
+            _ => Err(format!("'{s}' is not a boolean")),
+        }
+    }
 }

@@ -1,0 +1,46 @@
+//! Wire types: JSON bodies with OpenCHAMI's field names and omitempty rules.
+//! Input types validate at the edge (xnames, enums, MACs, IPs) so the store only
+//! ever sees canonical values.
+
+pub mod component;
+
+use serde::{Deserialize, Deserializer};
+
+/// Go's `json.Number` accepts a number; HMS clients also send NIDs as strings.
+pub fn nid_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Int(i64),
+        Str(String),
+    }
+    match Option::<N>::deserialize(d)? {
+        None => Ok(None),
+        Some(N::Int(n)) => Ok(Some(n)),
+        Some(N::Str(s)) if s.trim().is_empty() => Ok(None),
+        Some(N::Str(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("invalid NID '{s}': not an integer"))),
+    }
+}
+
+/// `#[serde(skip_serializing_if = "is_false")]`: Go's omitempty on a bool.
+pub fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// An optional HMS enum where `""` means absent, as Go's zero value does.
+pub fn opt_enum<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
