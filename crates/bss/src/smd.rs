@@ -244,7 +244,9 @@ impl SmdClient {
         }
     }
 
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+    /// `Ok(None)` when SMD answers 404 (a route it does not have, or nothing
+    /// of that kind yet); `Err` when it cannot be reached or fails.
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>, String> {
         let url = format!("{}{path}", self.base);
         let res = self
             .http
@@ -252,10 +254,16 @@ impl SmdClient {
             .send()
             .await
             .map_err(|e| format!("GET {url}: {e}"))?;
+        if res.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
         if !res.status().is_success() {
             return Err(format!("GET {url}: HTTP {}", res.status()));
         }
-        res.json().await.map_err(|e| format!("GET {url}: {e}"))
+        res.json()
+            .await
+            .map(Some)
+            .map_err(|e| format!("GET {url}: {e}"))
     }
 
     /// The three reads, joined.
@@ -265,9 +273,10 @@ impl SmdClient {
             self.get::<EndpointsBody>("/Inventory/ComponentEndpoints?type=Node"),
             self.get::<Vec<Value>>("/Inventory/EthernetInterfaces"),
         );
-        // Without endpoints (an SMD that has none yet may 404) nodes still count.
-        let endpoints = e.map(|b| b.endpoints).unwrap_or_default();
-        Ok(Snapshot::build(c?.components, endpoints, i?))
+        let components = c?.map(|b| b.components).unwrap_or_default();
+        let endpoints = e?.map(|b| b.endpoints).unwrap_or_default();
+        let interfaces = i?.unwrap_or_default();
+        Ok(Snapshot::build(components, endpoints, interfaces))
     }
 
     /// Any HTTP answer counts as reachable, as OpenCHAMI's `/service/hsm` does.

@@ -82,9 +82,11 @@ pub async fn values_one(path: web::Path<String>) -> Result<HttpResponse, Problem
         "subrole" => ("SubRole", v.sub_role),
         "state" => ("State", v.state),
         "type" => ("Type", v.type_),
-        other => return Err(Problem::not_found(format!(
+        other => {
+            return Err(Problem::not_found(format!(
             "no such value list '{other}' (arch, class, flag, nettype, role, subrole, state, type)"
-        ))),
+        )))
+        }
     };
     let mut m = serde_json::Map::new();
     m.insert(key.into(), serde_json::json!(list));
