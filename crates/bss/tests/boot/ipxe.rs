@@ -22,7 +22,7 @@ fn expand(line: &str) -> String {
                     .all(|b| b.is_ascii_alphanumeric() || b"/_.:-".contains(&b)),
             "bad setting name {name:?} in {line:?}"
         );
-        out.push_str("X");
+        out.push('X');
         rest = &tail[end + 1..];
     }
     out.push_str(rest);
