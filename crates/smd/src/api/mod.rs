@@ -1,6 +1,7 @@
 //! smd's routes under `/hsm/v2`. Handlers are thin: parse, call the store, answer.
 
 pub mod components;
+pub mod ethernet_interfaces;
 pub mod service;
 pub mod values;
 
@@ -47,6 +48,16 @@ use crate::AppState;
         components::by_nid_query,
         components::query_post,
         components::query_get,
+        ethernet_interfaces::list,
+        ethernet_interfaces::post,
+        ethernet_interfaces::delete_all,
+        ethernet_interfaces::get_one,
+        ethernet_interfaces::patch_one,
+        ethernet_interfaces::delete_one,
+        ethernet_interfaces::ips_get,
+        ethernet_interfaces::ips_post,
+        ethernet_interfaces::ip_patch,
+        ethernet_interfaces::ip_delete,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -67,6 +78,13 @@ use crate::AppState;
         model::component::NidEntry,
         model::component::NidQuery,
         model::component::ComponentsQuery,
+        model::ethernet_interface::EthernetInterface,
+        model::ethernet_interface::IpAddressMapping,
+        model::ethernet_interface::IpAddressIn,
+        model::ethernet_interface::EthernetInterfaceIn,
+        model::ethernet_interface::EthernetInterfacePatch,
+        model::ethernet_interface::IpAddressPatch,
+        model::redfish_endpoint::ResourceUri,
     ))
 )]
 pub struct ApiDoc;
@@ -82,7 +100,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         web::scope("/hsm/v2")
             .configure(service::routes)
             .configure(values::routes)
-            .configure(components::routes),
+            .configure(components::routes)
+            .configure(ethernet_interfaces::routes),
     );
 }
 

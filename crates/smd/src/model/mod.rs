@@ -3,6 +3,9 @@
 //! ever sees canonical values.
 
 pub mod component;
+pub mod component_endpoint;
+pub mod ethernet_interface;
+pub mod redfish_endpoint;
 
 use serde::{Deserialize, Deserializer};
 

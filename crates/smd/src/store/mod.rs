@@ -3,6 +3,7 @@
 //! transaction (or one statement).
 
 pub mod components;
+pub mod ethernet_interfaces;
 
 use deadpool_postgres::Pool;
 use ochami_service::db::{pool_error, query_error};
@@ -33,7 +34,6 @@ impl Store {
 
 /// A unique violation is the caller's conflict (409 with OpenCHAMI's text);
 /// anything else is ours.
-#[allow(dead_code)]
 pub(crate) fn unique_or(conflict: &'static str) -> impl Fn(tokio_postgres::Error) -> Problem {
     move |e| {
         if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {

@@ -1,0 +1,338 @@
+//! Inventory/RedfishEndpoints: `RedfishEPDescription` out, `RawRedfishEP` plus
+//! magellan's SchemaVersion-1 inventory (`Systems`, `Managers`) in.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::is_false;
+
+/// `DiscoveryInfo` of an endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DiscoveryInfo {
+    #[serde(
+        rename = "LastDiscoveryAttempt",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub last_discovery_attempt: String,
+    #[serde(rename = "LastDiscoveryStatus")]
+    pub last_discovery_status: String,
+    #[serde(
+        rename = "RedfishVersion",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub redfish_version: String,
+}
+
+/// A RedfishEndpoint as GET returns it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RedfishEndpoint {
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "Type")]
+    pub type_: String,
+    #[serde(rename = "Name", default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(rename = "Hostname")]
+    pub hostname: String,
+    #[serde(rename = "Domain")]
+    pub domain: String,
+    #[serde(rename = "FQDN")]
+    pub fqdn: String,
+    #[serde(rename = "Enabled")]
+    pub enabled: bool,
+    #[serde(rename = "UUID", default, skip_serializing_if = "String::is_empty")]
+    pub uuid: String,
+    #[serde(rename = "User")]
+    pub user: String,
+    #[serde(rename = "Password")]
+    pub password: String,
+    #[serde(rename = "UseSSDP", default, skip_serializing_if = "is_false")]
+    pub use_ssdp: bool,
+    #[serde(rename = "MACRequired", default, skip_serializing_if = "is_false")]
+    pub mac_required: bool,
+    #[serde(rename = "MACAddr", default, skip_serializing_if = "String::is_empty")]
+    pub mac_addr: String,
+    #[serde(
+        rename = "IPAddress",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub ip_address: String,
+    #[serde(rename = "RediscoverOnUpdate")]
+    pub rediscover_on_update: bool,
+    #[serde(
+        rename = "TemplateID",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub template_id: String,
+    #[serde(rename = "DiscoveryInfo")]
+    pub discovery_info: DiscoveryInfo,
+}
+
+/// `{"RedfishEndpoints":[...]}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RedfishEndpointArray {
+    #[serde(rename = "RedfishEndpoints")]
+    pub redfish_endpoints: Vec<RedfishEndpoint>,
+}
+
+/// `{"URI": ...}`, as OpenCHAMI's `ResourceURI`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ResourceUri {
+    #[serde(rename = "URI")]
+    pub uri: String,
+}
+
+/// Go's nil slice arrives as `null`: treat it as empty.
+pub fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A RedfishEndpoint in a POST/PUT body, possibly carrying magellan's
+/// inventory. IDs, MACs and IPs are checked by the handler so errors can say
+/// which entry is wrong.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct RedfishEndpointIn {
+    #[serde(rename = "ID", alias = "id", default, deserialize_with = "nullable")]
+    pub id: String,
+    /// Ignored: derived from the ID.
+    #[serde(
+        rename = "Type",
+        alias = "type",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub type_: String,
+    #[serde(
+        rename = "Name",
+        alias = "name",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub name: String,
+    #[serde(
+        rename = "Hostname",
+        alias = "hostname",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub hostname: String,
+    #[serde(
+        rename = "Domain",
+        alias = "domain",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub domain: String,
+    #[serde(
+        rename = "FQDN",
+        alias = "fqdn",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub fqdn: String,
+    #[serde(rename = "Enabled", alias = "enabled", default)]
+    pub enabled: Option<bool>,
+    #[serde(
+        rename = "UUID",
+        alias = "uuid",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub uuid: String,
+    #[serde(
+        rename = "User",
+        alias = "user",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub user: String,
+    #[serde(
+        rename = "Password",
+        alias = "password",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub password: String,
+    #[serde(rename = "UseSSDP", alias = "usessdp", default)]
+    pub use_ssdp: Option<bool>,
+    #[serde(rename = "MACRequired", alias = "macrequired", default)]
+    pub mac_required: Option<bool>,
+    #[serde(
+        rename = "MACAddr",
+        alias = "macaddr",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub mac_addr: String,
+    #[serde(
+        rename = "IPAddress",
+        alias = "ipaddress",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub ip_address: String,
+    #[serde(rename = "RediscoverOnUpdate", alias = "rediscoveronupdate", default)]
+    pub rediscover_on_update: Option<bool>,
+    #[serde(
+        rename = "TemplateID",
+        alias = "templateid",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub template_id: String,
+    /// 1 = magellan's collect format in `Systems` / `Managers`.
+    #[serde(rename = "SchemaVersion", alias = "schemaversion", default)]
+    pub schema_version: Option<i64>,
+    #[serde(
+        rename = "Systems",
+        alias = "systems",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub systems: Vec<SystemIn>,
+    #[serde(
+        rename = "Managers",
+        alias = "managers",
+        default,
+        deserialize_with = "nullable"
+    )]
+    pub managers: Vec<ManagerIn>,
+}
+
+/// `{"RedfishEndpoints":[...]}` in a POST body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RedfishEndpointArrayIn {
+    #[serde(rename = "RedfishEndpoints", alias = "redfishendpoints")]
+    pub redfish_endpoints: Vec<RedfishEndpointIn>,
+}
+
+/// PATCH body: only the fields present change.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct RedfishEndpointPatch {
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    #[serde(rename = "Hostname", alias = "hostname", default)]
+    pub hostname: Option<String>,
+    #[serde(rename = "Domain", alias = "domain", default)]
+    pub domain: Option<String>,
+    #[serde(rename = "FQDN", alias = "fqdn", default)]
+    pub fqdn: Option<String>,
+    #[serde(rename = "Enabled", alias = "enabled", default)]
+    pub enabled: Option<bool>,
+    #[serde(rename = "UUID", alias = "uuid", default)]
+    pub uuid: Option<String>,
+    #[serde(rename = "User", alias = "user", default)]
+    pub user: Option<String>,
+    #[serde(rename = "Password", alias = "password", default)]
+    pub password: Option<String>,
+    #[serde(rename = "UseSSDP", alias = "usessdp", default)]
+    pub use_ssdp: Option<bool>,
+    #[serde(rename = "MACRequired", alias = "macrequired", default)]
+    pub mac_required: Option<bool>,
+    #[serde(rename = "MACAddr", alias = "macaddr", default)]
+    pub mac_addr: Option<String>,
+    #[serde(rename = "IPAddress", alias = "ipaddress", default)]
+    pub ip_address: Option<String>,
+    #[serde(rename = "RediscoverOnUpdate", alias = "rediscoveronupdate", default)]
+    pub rediscover_on_update: Option<bool>,
+    #[serde(rename = "TemplateID", alias = "templateid", default)]
+    pub template_id: Option<String>,
+}
+
+/// One of magellan's `ethernet_interfaces`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct EthernetIn {
+    #[serde(deserialize_with = "nullable")]
+    pub uri: String,
+    #[serde(deserialize_with = "nullable")]
+    pub mac: String,
+    #[serde(deserialize_with = "nullable")]
+    pub ip: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub description: String,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct PowerIn {
+    #[serde(deserialize_with = "nullable")]
+    pub state: String,
+    #[serde(deserialize_with = "nullable")]
+    pub power_control_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct LinksIn {
+    #[serde(deserialize_with = "nullable")]
+    pub chassis: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    pub managers: Vec<String>,
+}
+
+/// One of magellan's `Systems` (OpenCHAMI `schemas.InventoryDetail`); other
+/// keys are accepted and ignored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct SystemIn {
+    #[serde(deserialize_with = "nullable")]
+    pub uri: String,
+    #[serde(deserialize_with = "nullable")]
+    pub uuid: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub manufacturer: String,
+    #[serde(deserialize_with = "nullable")]
+    pub system_type: String,
+    #[serde(deserialize_with = "nullable")]
+    pub model: String,
+    #[serde(deserialize_with = "nullable")]
+    pub serial: String,
+    #[serde(deserialize_with = "nullable")]
+    pub bios_version: String,
+    #[serde(deserialize_with = "nullable")]
+    pub ethernet_interfaces: Vec<EthernetIn>,
+    #[serde(deserialize_with = "nullable")]
+    pub power: PowerIn,
+    #[serde(deserialize_with = "nullable")]
+    pub actions: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    pub links: LinksIn,
+}
+
+/// One of magellan's `Managers`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ManagerIn {
+    #[serde(deserialize_with = "nullable")]
+    pub uri: String,
+    #[serde(deserialize_with = "nullable")]
+    pub uuid: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub description: String,
+    #[serde(deserialize_with = "nullable")]
+    pub model: String,
+    #[serde(rename = "type", deserialize_with = "nullable")]
+    pub type_: String,
+    #[serde(deserialize_with = "nullable")]
+    pub firmware_version: String,
+    #[serde(deserialize_with = "nullable")]
+    pub ethernet_interfaces: Vec<EthernetIn>,
+    #[serde(deserialize_with = "nullable")]
+    pub actions: Vec<String>,
+}
