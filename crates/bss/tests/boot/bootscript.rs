@@ -237,3 +237,75 @@ async fn hosts_and_dumpstate() {
     assert_eq!(dump["Components"][0]["ID"], N0);
     assert_eq!(dump["Params"][0]["hosts"], json!([N0]));
 }
+
+#[tokio::test]
+async fn seed_payload_boots_by_mac_and_survives_smd_going_away() {
+    let s = Stack::new().await;
+    s.node(N0, 1, "Compute", Some("AA:BB:CC:DD:EE:01"), "172.16.0.10")
+        .await;
+    s.refresh().await;
+    let (status, text) = s
+        .send(
+            reqwest::Method::POST,
+            json!({"kernel": "http://10.1.0.1/vmlinuz", "initrd": "http://10.1.0.1/initrd.img",
+                "macs": ["aa:bb:cc:dd:ee:01"], "params": "console=ttyS0,115200 initrd=old.img"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{text}");
+    let base = s.bss.url.clone();
+    let expected = known_script(
+        &base,
+        &format!("console=ttyS0,115200 xname={N0} nid=1 BOOTIF=01-aa-bb-cc-dd-ee-01"),
+        "mac=aa:bb:cc:dd:ee:01&retry=1",
+    );
+    // iPXE's ${mac} is lower-case colon form; any spelling works.
+    for mac in ["aa:bb:cc:dd:ee:01", "AA-BB-CC-DD-EE-01"] {
+        let a = s.script(&format!("mac={mac}")).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(a.node, format!("{N0} (mac aa:bb:cc:dd:ee:01)"));
+        assert_eq!(a.body, expected);
+    }
+
+    // SMD stops: the cached node still boots, an unknown one is told to wait,
+    // and the status routes say SMD is unreachable.
+    s.smd.stop().await;
+    s.refresh().await;
+    let a = s.script("mac=aa:bb:cc:dd:ee:01").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body, expected);
+    let a = s.script("mac=aa:bb:cc:dd:ee:02&ts=9").await;
+    assert_eq!(
+        a.body,
+        format!("#!ipxe\nsleep 10\nchain {base}/boot/v1/bootscript?mac=aa:bb:cc:dd:ee:02&arch=${{buildarch}}&ts=9\n\n")
+    );
+    let res =
+        s.c.get(s.bss.at("/boot/v1/service/status/all"))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 500);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["bss-status-hsm"], "error");
+    assert_eq!(body["bss-storage-backend"]["status"], "connected");
+}
+
+#[tokio::test]
+async fn mac_params_beat_role() {
+    let s = Stack::new().await;
+    s.node(N0, 1, "Compute", Some("aa:bb:cc:dd:ee:01"), "172.16.0.10")
+        .await;
+    s.refresh().await;
+    s.put(json!({"hosts": ["Compute"], "kernel": "http://10.1.0.1/compute"}))
+        .await;
+    s.put(json!({"macs": ["aa:bb:cc:dd:ee:01"], "kernel": "http://10.1.0.1/mac"}))
+        .await;
+    let a = s.script("name=x1000c1s7b0n0").await;
+    assert_eq!(a.node, format!("{N0} (mac aa:bb:cc:dd:ee:01)"));
+    assert!(
+        a.body.contains("kernel --name kernel http://10.1.0.1/mac "),
+        "{}",
+        a.body
+    );
+    // Asking by name, no BOOTIF (the MAC it boots from is not known).
+    assert!(!a.body.contains("BOOTIF="), "{}", a.body);
+}

@@ -75,3 +75,45 @@ async fn meta_data_user_data_phone_home_by_name() {
         "last_epoch": hist[0]["last_epoch"]}])
     );
 }
+
+#[tokio::test]
+async fn the_node_is_found_by_its_source_address() {
+    let s = Stack::new().await;
+    // The test client connects from 127.0.0.1: make that the node's address.
+    s.node(
+        "x1000c1s7b0n3",
+        3,
+        "Compute",
+        Some("aa:bb:cc:dd:ee:03"),
+        "127.0.0.1",
+    )
+    .await;
+    s.refresh().await;
+    s.put(
+        json!({"macs": ["aa:bb:cc:dd:ee:03"], "kernel": "http://h/k",
+        "cloud-init": {"user-data": {"packages": ["vim"]}}}),
+    )
+    .await;
+    let res = s.c.get(s.bss.at("/meta-data")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let meta: Value = res.json().await.unwrap();
+    assert_eq!(meta["local-hostname"], "x1000c1s7b0n3");
+    let res = s.c.get(s.bss.at("/user-data")).send().await.unwrap();
+    assert_eq!(
+        res.text().await.unwrap(),
+        "#cloud-config\npackages:\n- vim\n"
+    );
+    // Behind a proxy: the last X-Forwarded-For entry counts.
+    let res =
+        s.c.get(s.bss.at("/meta-data"))
+            .header("x-forwarded-for", "127.0.0.1, 10.9.9.9")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("XName not found for IP 10.9.9.9"));
+}
