@@ -4,7 +4,9 @@
 //! MAC, NID, role, `Default`); an unknown one gets `Unknown-<arch>` when it
 //! said its architecture, else a script that waits and asks again with it.
 //! Deliberately different: a known node without a kernel is a 404 at once
-//! (OpenCHAMI first sends it round the retry loop to end at the same 404).
+//! (OpenCHAMI first sends it round the retry loop to end at the same 404);
+//! `BOOTIF=` is added when the node asked by MAC; the referral token is not
+//! put on the kernel line (OpenCHAMI's etcd mode does, its SQL mode does not).
 
 use actix_web::http::header::{HeaderName, CONTENT_TYPE};
 use actix_web::{web, HttpRequest, HttpResponse};
