@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::Bases;
 use crate::model::{Key, UNKNOWN_PREFIX};
 use crate::script::{self, Ident, ScriptInput};
+use crate::smd::{Node, Snapshot};
 use crate::AppState;
 
 /// Which node and which rule a script came from.
@@ -114,6 +115,16 @@ fn parse(q: &QueryParams) -> Result<Request, Problem> {
     })
 }
 
+fn find<'a>(snap: &'a Snapshot, r: &Request) -> Option<&'a Node> {
+    if let Some(m) = &r.mac {
+        snap.by_mac(m)
+    } else if let Some(n) = &r.name {
+        snap.by_name(n)
+    } else {
+        r.nid.and_then(|n| snap.by_nid(n))
+    }
+}
+
 fn text(script: String, node: &str) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.insert_header((CONTENT_TYPE, "text/plain; charset=UTF-8"));
@@ -148,22 +159,12 @@ pub async fn bootscript(
     let cfg = &state.config;
     let bases = Bases::of(&req, cfg);
 
-    let find = |snap: &crate::smd::Snapshot| {
-        if let Some(m) = &r.mac {
-            snap.by_mac(m).cloned()
-        } else if let Some(n) = &r.name {
-            snap.by_name(n).cloned()
-        } else {
-            r.nid.and_then(|n| snap.by_nid(n).cloned())
-        }
-    };
-    let mut node = find(&state.smd.snapshot());
-    if node.is_none() {
-        // A miss: SMD may know it by now (rate-limited, shared by all misses).
-        if state.smd.refresh(false).await {
-            node = find(&state.smd.snapshot());
-        }
+    let mut snap = state.smd.snapshot();
+    // A miss: SMD may know it by now (rate-limited, shared by all misses).
+    if find(&snap, &r).is_none() && state.smd.refresh(false).await {
+        snap = state.smd.snapshot();
     }
+    let node = find(&snap, &r);
     let table = state.params.get(&state.store).await?;
 
     let ident = match (&r.mac, &r.name, r.nid) {
@@ -186,7 +187,7 @@ pub async fn bootscript(
             format!("{descr} ({})", node.id)
         };
         let Some((conf, key)) = table
-            .for_node(&node, r.mac)
+            .for_node(node, r.mac)
             .filter(|(c, _)| !c.kernel.is_empty())
         else {
             return Err(Problem::not_found(format!(
