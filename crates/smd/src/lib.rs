@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod inventory;
 pub mod model;
 pub mod store;
 

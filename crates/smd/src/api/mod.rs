@@ -1,8 +1,11 @@
 //! smd's routes under `/hsm/v2`. Handlers are thin: parse, call the store, answer.
 
+pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
+pub mod redfish_endpoints;
 pub mod service;
+pub mod service_endpoints;
 pub mod values;
 
 use actix_web::http::StatusCode;
@@ -58,6 +61,23 @@ use crate::AppState;
         ethernet_interfaces::ips_post,
         ethernet_interfaces::ip_patch,
         ethernet_interfaces::ip_delete,
+        redfish_endpoints::list,
+        redfish_endpoints::post,
+        redfish_endpoints::delete_all,
+        redfish_endpoints::get_one,
+        redfish_endpoints::put_one,
+        redfish_endpoints::patch_one,
+        redfish_endpoints::delete_one,
+        redfish_endpoints::query_get,
+        component_endpoints::list,
+        component_endpoints::delete_all,
+        component_endpoints::get_one,
+        component_endpoints::delete_one,
+        service_endpoints::list,
+        service_endpoints::delete_all,
+        service_endpoints::by_service,
+        service_endpoints::get_one,
+        service_endpoints::delete_one,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -84,7 +104,22 @@ use crate::AppState;
         model::ethernet_interface::EthernetInterfaceIn,
         model::ethernet_interface::EthernetInterfacePatch,
         model::ethernet_interface::IpAddressPatch,
+        model::redfish_endpoint::RedfishEndpoint,
+        model::redfish_endpoint::RedfishEndpointArray,
+        model::redfish_endpoint::DiscoveryInfo,
+        model::redfish_endpoint::RedfishEndpointIn,
+        model::redfish_endpoint::RedfishEndpointPatch,
         model::redfish_endpoint::ResourceUri,
+        model::redfish_endpoint::RedfishEndpointArrayIn,
+        model::redfish_endpoint::SystemIn,
+        model::redfish_endpoint::ManagerIn,
+        model::redfish_endpoint::EthernetIn,
+        model::redfish_endpoint::PowerIn,
+        model::redfish_endpoint::LinksIn,
+        model::component_endpoint::ComponentEndpoint,
+        model::component_endpoint::ComponentEndpointArray,
+        model::component_endpoint::ServiceEndpoint,
+        model::component_endpoint::ServiceEndpointArray,
     ))
 )]
 pub struct ApiDoc;
@@ -96,13 +131,18 @@ pub fn openapi_json() -> String {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
-    cfg.app_data(state).service(
-        web::scope("/hsm/v2")
-            .configure(service::routes)
-            .configure(values::routes)
-            .configure(components::routes)
-            .configure(ethernet_interfaces::routes),
-    );
+    cfg.app_data(state)
+        .app_data(web::PayloadConfig::new(ochami_service::http::MAX_BODY))
+        .service(
+            web::scope("/hsm/v2")
+                .configure(service::routes)
+                .configure(values::routes)
+                .configure(components::routes)
+                .configure(ethernet_interfaces::routes)
+                .configure(redfish_endpoints::routes)
+                .configure(component_endpoints::routes)
+                .configure(service_endpoints::routes),
+        );
 }
 
 /// A JSON response as Go's json.Encoder writes it (trailing newline).

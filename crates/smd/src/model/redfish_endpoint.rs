@@ -336,3 +336,112 @@ pub struct ManagerIn {
     #[serde(deserialize_with = "nullable")]
     pub actions: Vec<String>,
 }
+
+/// A validated endpoint row, defaults applied as OpenCHAMI's
+/// `NewRedfishEPDescription` does.
+#[derive(Debug, Clone)]
+pub struct NewRedfishEndpoint {
+    pub id: ochami_types::Xname,
+    pub name: String,
+    pub hostname: String,
+    pub domain: String,
+    pub fqdn: String,
+    pub enabled: bool,
+    pub uuid: String,
+    pub user: String,
+    pub password: String,
+    pub use_ssdp: bool,
+    pub mac_required: bool,
+    pub mac_addr: String,
+    pub ip_address: String,
+    pub rediscover_on_update: bool,
+    pub template_id: String,
+}
+
+fn is_ip(s: &str) -> bool {
+    s.parse::<std::net::IpAddr>().is_ok()
+}
+
+impl RedfishEndpointIn {
+    /// Validate and fill defaults; `at` prefixes field names in errors.
+    pub fn resolve(&self, at: &str) -> Result<NewRedfishEndpoint, String> {
+        let raw_id = if self.id.trim().is_empty() {
+            self.hostname.trim()
+        } else {
+            self.id.trim()
+        };
+        if raw_id.is_empty() {
+            return Err(format!("{at}ID: missing (give ID or Hostname)"));
+        }
+        let id: ochami_types::Xname = raw_id.parse().map_err(|e| format!("{at}ID: {e}"))?;
+        if !id.hms_type().is_controller() {
+            return Err(format!(
+                "{at}ID: '{id}' is a {}; a RedfishEndpoint ID must be a controller xname \
+                 (NodeBMC, ChassisBMC, RouterBMC, CabinetBMC, CabinetPDUController, MgmtSwitch, \
+                 MgmtHLSwitch, CDUMgmtSwitch)",
+                id.hms_type()
+            ));
+        }
+        let fqdn_in = self.fqdn.trim();
+        let (hostname, mut domain) = if !self.hostname.trim().is_empty() {
+            (
+                self.hostname.trim().to_owned(),
+                self.domain.trim().to_owned(),
+            )
+        } else if !fqdn_in.is_empty() {
+            if is_ip(fqdn_in) {
+                (fqdn_in.to_owned(), String::new())
+            } else {
+                match fqdn_in.split_once('.') {
+                    Some((h, d)) => (h.to_owned(), d.to_owned()),
+                    None => (fqdn_in.to_owned(), String::new()),
+                }
+            }
+        } else {
+            (id.as_str().to_owned(), self.domain.trim().to_owned())
+        };
+        if domain.is_empty() && !self.domain.trim().is_empty() {
+            domain = self.domain.trim().to_owned();
+        }
+        let fqdn = if !fqdn_in.is_empty() {
+            fqdn_in.to_owned()
+        } else if is_ip(&hostname) || domain.is_empty() {
+            hostname.clone()
+        } else {
+            format!("{hostname}.{domain}")
+        };
+        let ip_address = if !self.ip_address.trim().is_empty() {
+            super::ethernet_interface::parse_ip(&self.ip_address)
+                .map_err(|e| format!("{at}IPAddress: {e}"))?
+        } else if is_ip(&hostname) {
+            hostname.clone()
+        } else {
+            String::new()
+        };
+        let mac_addr = if self.mac_addr.trim().is_empty() {
+            String::new()
+        } else {
+            self.mac_addr
+                .parse::<ochami_types::MacAddr>()
+                .map_err(|e| format!("{at}MACAddr: {e}"))?
+                .to_string()
+        };
+        Ok(NewRedfishEndpoint {
+            id,
+            name: self.name.clone(),
+            hostname,
+            domain,
+            fqdn,
+            enabled: self.enabled.unwrap_or(true),
+            uuid: self.uuid.clone(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+            use_ssdp: self.use_ssdp.unwrap_or(false),
+            mac_required: self.mac_required.unwrap_or(false),
+            mac_addr,
+            ip_address,
+            rediscover_on_update: self.rediscover_on_update.unwrap_or(false),
+            template_id: self.template_id.clone(),
+        })
+    }
+}

@@ -249,7 +249,6 @@ pub(crate) async fn insert_ethernet_interface<C: GenericClient>(
 /// Insert or take over (`force`) an interface for a component. Without
 /// `force`, a MAC owned by a different component is a 409; the same owner
 /// updates in place.
-#[allow(dead_code)] // used by the RedfishEndpoints upsert (next commit)
 pub(crate) async fn upsert_ethernet_interface<C: GenericClient>(
     client: &C,
     e: &NewEthernetInterface,

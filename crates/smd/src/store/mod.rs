@@ -2,8 +2,11 @@
 //! Statements are parameterised; writes touching several rows run in one
 //! transaction (or one statement).
 
+pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
+pub mod redfish_endpoints;
+pub mod service_endpoints;
 
 use deadpool_postgres::Pool;
 use ochami_service::db::{pool_error, query_error};

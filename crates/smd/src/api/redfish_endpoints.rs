@@ -1,0 +1,303 @@
+//! `/hsm/v2/Inventory/RedfishEndpoints`: BMCs and other controllers, and the
+//! door through which magellan's inventory arrives (SchemaVersion 1 bodies).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use ochami_service::http::{allow, decode_json, ApiJson, Problem, QueryParams};
+use ochami_types::{HmsType, MacAddr, Xname};
+
+use super::{deleted, json, ok_message, xname_param};
+use crate::inventory;
+use crate::model::ethernet_interface::parse_ip;
+use crate::model::redfish_endpoint::{
+    RedfishEndpoint, RedfishEndpointArray, RedfishEndpointArrayIn, RedfishEndpointIn,
+    RedfishEndpointPatch, ResourceUri,
+};
+use crate::store::redfish_endpoints::{Ingest, RedfishEndpointFilter};
+use crate::AppState;
+
+const BASE: &str = "/Inventory/RedfishEndpoints";
+const URI_BASE: &str = "/hsm/v2/Inventory/RedfishEndpoints";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(BASE)
+            .route(web::get().to(list))
+            .route(web::post().to(post))
+            .route(web::delete().to(delete_all))
+            .default_service(allow("GET, POST, DELETE")),
+    )
+    .service(
+        web::resource(format!("{BASE}/Query/{{xname}}"))
+            .route(web::get().to(query_get))
+            .default_service(allow("GET")),
+    )
+    .service(
+        web::resource(format!("{BASE}/{{xname}}"))
+            .route(web::get().to(get_one))
+            .route(web::put().to(put_one))
+            .route(web::patch().to(patch_one))
+            .route(web::delete().to(delete_one))
+            .default_service(allow("GET, PUT, PATCH, DELETE")),
+    );
+}
+
+/// Blank passwords when the configuration says so (`SMD_HIDE_PASSWORDS`,
+/// OpenCHAMI's `SMD_RVAULT`).
+fn shown(state: &AppState, mut eps: Vec<RedfishEndpoint>) -> Vec<RedfishEndpoint> {
+    if state.config.passwords_hidden() {
+        for e in &mut eps {
+            e.password.clear();
+        }
+    }
+    eps
+}
+
+fn filter_from_query(q: &QueryParams) -> Result<RedfishEndpointFilter, Problem> {
+    let macs = q
+        .parse_all::<MacAddr>("macaddr")?
+        .into_iter()
+        .map(|m| m.to_string())
+        .collect();
+    let ips = q
+        .all("ipaddress")
+        .into_iter()
+        .map(|v| {
+            parse_ip(v)
+                .map_err(|e| Problem::bad_request(format!("bad query param 'ipaddress': {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut statuses: Vec<String> = q.all("laststatus").into_iter().map(String::from).collect();
+    statuses.extend(q.all("lastdiscoverystatus").into_iter().map(String::from));
+    Ok(RedfishEndpointFilter {
+        ids: q
+            .parse_all::<Xname>("id")?
+            .into_iter()
+            .map(|x| x.as_str().to_owned())
+            .collect(),
+        under: None,
+        fqdns: q.all("fqdn").into_iter().map(String::from).collect(),
+        types: q
+            .parse_all::<HmsType>("type")?
+            .into_iter()
+            .map(|t| t.as_str().to_owned())
+            .collect(),
+        uuids: q.all("uuid").into_iter().map(String::from).collect(),
+        macs,
+        ips,
+        statuses,
+    })
+}
+
+/// List endpoints, filtered.
+#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints", tag = "redfish-endpoints",
+    params(("id" = Option<Vec<String>>, Query), ("fqdn" = Option<Vec<String>>, Query),
+        ("type" = Option<Vec<String>>, Query), ("uuid" = Option<Vec<String>>, Query),
+        ("macaddr" = Option<Vec<String>>, Query), ("ipaddress" = Option<Vec<String>>, Query),
+        ("laststatus" = Option<Vec<String>>, Query)),
+    responses((status = 200, body = RedfishEndpointArray), (status = 400, body = ochami_types::ProblemDetails)))]
+pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResponse, Problem> {
+    let f = filter_from_query(&q)?;
+    let redfish_endpoints = shown(&state, state.store.redfish_endpoints(&f).await?);
+    Ok(json(
+        StatusCode::OK,
+        &RedfishEndpointArray { redfish_endpoints },
+    ))
+}
+
+/// Validate one body entry and plan its inventory.
+fn ingest_of(ep: &RedfishEndpointIn, at: &str) -> Result<Ingest, Problem> {
+    let endpoint = ep.resolve(at).map_err(Problem::bad_request)?;
+    let plan = match ep.schema_version {
+        Some(v) if v >= 1 => Some(
+            inventory::plan(
+                &endpoint.id,
+                &endpoint.mac_addr,
+                &ep.systems,
+                &ep.managers,
+                at,
+            )
+            .map_err(Problem::bad_request)?,
+        ),
+        _ => None,
+    };
+    Ok(Ingest { endpoint, plan })
+}
+
+/// Create endpoints: one object or `{"RedfishEndpoints":[...]}`. A magellan
+/// body (`SchemaVersion` 1) also creates its components, component endpoints
+/// and Ethernet interfaces, all in one transaction.
+#[utoipa::path(post, path = "/hsm/v2/Inventory/RedfishEndpoints", tag = "redfish-endpoints",
+    request_body = RedfishEndpointIn,
+    responses((status = 201, body = Vec<ResourceUri>, headers(("Location" = String))),
+        (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
+pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, Problem> {
+    let v: serde_json::Value = decode_json(&body)?;
+    let items: Vec<Ingest> = if v.get("RedfishEndpoints").is_some() {
+        let arr: RedfishEndpointArrayIn = decode_json(&body)?;
+        arr.redfish_endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, ep)| ingest_of(ep, &format!("RedfishEndpoints[{i}].")))
+            .collect::<Result<_, _>>()?
+    } else {
+        let ep: RedfishEndpointIn = decode_json(&body)?;
+        vec![ingest_of(&ep, "")?]
+    };
+    if items.is_empty() {
+        return Err(Problem::bad_request("RedfishEndpoints: empty"));
+    }
+    state.store.ingest(&items, false).await?;
+    let uris: Vec<ResourceUri> = items
+        .iter()
+        .map(|it| ResourceUri {
+            uri: format!("{URI_BASE}/{}", it.endpoint.id),
+        })
+        .collect();
+    let location = if uris.len() == 1 {
+        uris[0].uri.clone()
+    } else {
+        URI_BASE.to_owned()
+    };
+    let mut res = json(StatusCode::CREATED, &uris);
+    if let Ok(v) = header::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// Delete every endpoint (their component endpoints too; their components
+/// become State Empty).
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/RedfishEndpoints", tag = "redfish-endpoints",
+    responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
+pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    deleted(state.store.delete_redfish_endpoints(None).await?)
+}
+
+async fn one(state: &AppState, id: &Xname) -> Result<Option<RedfishEndpoint>, Problem> {
+    Ok(state
+        .store
+        .redfish_endpoint(id.as_str())
+        .await?
+        .map(|e| shown(state, vec![e]).remove(0)))
+}
+
+/// One endpoint.
+#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+    params(("xname" = String, Path)),
+    responses((status = 200, body = RedfishEndpoint), (status = 404, body = ochami_types::ProblemDetails)))]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = xname_param(&path)?;
+    match one(&state, &id).await? {
+        Some(e) => Ok(json(StatusCode::OK, &e)),
+        None => Err(Problem::not_found("no such xname.")),
+    }
+}
+
+/// Create or replace an endpoint (magellan's `--force-update`): its
+/// inventory is upserted and MACs owned by other components are taken over.
+/// 200 with the endpoint when it existed, 204 when it was created (as OpenCHAMI).
+#[utoipa::path(put, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+    params(("xname" = String, Path)), request_body = RedfishEndpointIn,
+    responses((status = 200, body = RedfishEndpoint), (status = 204),
+        (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
+pub async fn put_one(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ApiJson<RedfishEndpointIn>,
+) -> Result<HttpResponse, Problem> {
+    let id = xname_param(&path)?;
+    let mut ep = body.0;
+    if ep.id.trim().is_empty() {
+        ep.id = id.as_str().to_owned();
+    } else {
+        let body_id =
+            xname_param(&ep.id).map_err(|p| Problem::bad_request(format!("ID: {}", p.detail)))?;
+        if body_id != id {
+            return Err(Problem::bad_request("ID in URL and PUT body do not match"));
+        }
+    }
+    let created = state.store.ingest(&[ingest_of(&ep, "")?], true).await?;
+    if created.first().copied().unwrap_or(false) {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    match one(&state, &id).await? {
+        Some(e) => Ok(json(StatusCode::OK, &e)),
+        None => Err(Problem::not_found("no such xname.")),
+    }
+}
+
+/// Change some fields of an endpoint.
+#[utoipa::path(patch, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+    params(("xname" = String, Path)), request_body = RedfishEndpointPatch,
+    responses((status = 200, body = RedfishEndpoint), (status = 400, body = ochami_types::ProblemDetails),
+        (status = 404, body = ochami_types::ProblemDetails)))]
+pub async fn patch_one(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ApiJson<RedfishEndpointPatch>,
+) -> Result<HttpResponse, Problem> {
+    let id = xname_param(&path)?;
+    let mut p = body.0;
+    if let Some(m) = p.mac_addr.as_mut().filter(|m| !m.trim().is_empty()) {
+        *m = m
+            .parse::<MacAddr>()
+            .map_err(|e| Problem::bad_request(format!("MACAddr: {e}")))?
+            .to_string();
+    }
+    if let Some(ip) = p.ip_address.as_mut().filter(|m| !m.trim().is_empty()) {
+        *ip = parse_ip(ip).map_err(|e| Problem::bad_request(format!("IPAddress: {e}")))?;
+    }
+    match state.store.patch_redfish_endpoint(id.as_str(), &p).await? {
+        Some(e) => Ok(json(StatusCode::OK, &shown(&state, vec![e]).remove(0))),
+        None => Err(Problem::not_found(format!("No such entry: {id}"))),
+    }
+}
+
+/// Delete one endpoint.
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+    params(("xname" = String, Path)),
+    responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
+pub async fn delete_one(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = xname_param(&path)?;
+    if state
+        .store
+        .delete_redfish_endpoints(Some(id.as_str()))
+        .await?
+        > 0
+    {
+        Ok(ok_message("deleted 1 entry"))
+    } else {
+        Err(Problem::not_found("no such xname."))
+    }
+}
+
+/// Endpoints at or under `xname` (`s0` or `all` for every one).
+#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/Query/{xname}", tag = "redfish-endpoints",
+    params(("xname" = String, Path)),
+    responses((status = 200, body = RedfishEndpointArray), (status = 400, body = ochami_types::ProblemDetails)))]
+pub async fn query_get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let under = if path.eq_ignore_ascii_case("all") {
+        "s0".to_owned()
+    } else {
+        xname_param(&path)?.as_str().to_owned()
+    };
+    let f = RedfishEndpointFilter {
+        under: Some(under),
+        ..Default::default()
+    };
+    let redfish_endpoints = shown(&state, state.store.redfish_endpoints(&f).await?);
+    Ok(json(
+        StatusCode::OK,
+        &RedfishEndpointArray { redfish_endpoints },
+    ))
+}

@@ -1,0 +1,296 @@
+//! magellan's SchemaVersion-1 inventory → the rows OpenCHAMI creates from it
+//! (`parseRedfishEndpointDataV2`). Pure: no SQL here; the store applies the
+//! plan in one transaction and picks NIDs.
+//!
+//! From one RedfishEndpoint `<bmc>`:
+//! - each manager: Component `<bmc>` (its own type, Enabled, State Ready),
+//!   ComponentEndpoint (`Manager`), an EthernetInterface per MAC owned by `<bmc>`;
+//! - each distinct system (by UUID, else by URI), k = 0, 1, ..: Component
+//!   `<bmc>n<k>` (Node, State On, Role Compute, a NID), ComponentEndpoint
+//!   (`ComputerSystem` with `RedfishSystemInfo`), an EthernetInterface per MAC.
+
+use ochami_types::{MacAddr, Xname};
+use serde_json::{json, Value};
+
+use crate::model::ethernet_interface::{parse_ip, IpAddressMapping, NewEthernetInterface};
+use crate::model::redfish_endpoint::{EthernetIn, ManagerIn, SystemIn};
+
+/// A ComponentEndpoint row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CepRow {
+    pub id: String,
+    pub type_: String,
+    pub redfish_type: String,
+    pub redfish_subtype: String,
+    pub mac_addr: String,
+    pub uuid: String,
+    pub odata_id: String,
+    pub redfish_endpoint_id: String,
+    pub enabled: bool,
+    /// `{"RedfishSystemInfo": {...}}` or `{"RedfishManagerInfo": {...}}`.
+    pub info: Value,
+}
+
+/// A node to create or refresh; `k` is its index under the BMC.
+#[derive(Debug, Clone)]
+pub struct NodePlan {
+    pub id: Xname,
+    pub k: u32,
+    pub cep: CepRow,
+}
+
+/// Everything one endpoint's inventory creates.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub bmc: Option<CepRow>,
+    pub nodes: Vec<NodePlan>,
+    pub interfaces: Vec<NewEthernetInterface>,
+}
+
+/// `https://host:443/redfish/v1/Systems/1` → `/redfish/v1/Systems/1`
+/// (OpenCHAMI's NormalizeURLPath).
+pub fn url_path(uri: &str) -> String {
+    let t = uri.trim();
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"));
+    match rest {
+        Some(r) => match r.find('/') {
+            Some(i) => r[i..].to_owned(),
+            None => String::new(),
+        },
+        None => t.to_owned(),
+    }
+}
+
+fn nic_info(e: &EthernetIn, mac: &MacAddr) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("RedfishId".into(), json!(e.name));
+    m.insert("@odata.id".into(), json!(url_path(&e.uri)));
+    m.insert("Description".into(), json!(e.description));
+    m.insert("MACAddress".into(), json!(mac.to_string()));
+    if let Some(en) = e.enabled {
+        m.insert("InterfaceEnabled".into(), json!(en));
+    }
+    Value::Object(m)
+}
+
+/// Parse one interface's MAC (skipping an empty one) and IP.
+fn interface(
+    e: &EthernetIn,
+    at: &str,
+    owner: &Xname,
+) -> Result<Option<(NewEthernetInterface, Value)>, String> {
+    if e.mac.trim().is_empty() {
+        return Ok(None);
+    }
+    let mac: MacAddr = e.mac.parse().map_err(|err| format!("{at}.mac: {err}"))?;
+    let mut ips = Vec::new();
+    if !e.ip.trim().is_empty() {
+        let ip = parse_ip(&e.ip).map_err(|err| format!("{at}.ip: {err}"))?;
+        ips.push(IpAddressMapping {
+            ip_address: ip,
+            network: String::new(),
+        });
+    }
+    let description = if e.description.is_empty() {
+        e.name.clone()
+    } else {
+        e.description.clone()
+    };
+    Ok(Some((
+        NewEthernetInterface {
+            mac,
+            description,
+            component_id: Some(owner.clone()),
+            ip_addresses: ips,
+        },
+        nic_info(e, &mac),
+    )))
+}
+
+fn reset_action(name: &str, uri: &str, actions: &[String]) -> Value {
+    let target = format!("{}/Actions/{name}.Reset", url_path(uri));
+    let mut a = serde_json::Map::new();
+    a.insert(
+        format!("#{name}.Reset"),
+        json!({"ResetType@Redfish.AllowableValues": actions, "target": target}),
+    );
+    Value::Object(a)
+}
+
+fn system_info(s: &SystemIn, nics: Vec<Value>) -> Value {
+    let mut info = serde_json::Map::new();
+    info.insert("Name".into(), json!(s.name));
+    info.insert(
+        "Actions".into(),
+        reset_action("ComputerSystem", &s.uri, &s.actions),
+    );
+    info.insert("EthernetNICInfo".into(), Value::Array(nics));
+    // The chassis' Power resource (Redfish: <chassis>/Power).
+    if let Some(chassis) = s.links.chassis.first() {
+        let power = format!("{}/Power", url_path(chassis).trim_end_matches('/'));
+        let controls: Vec<Value> = s
+            .power
+            .power_control_ids
+            .iter()
+            .map(|id| json!({"@odata.id": format!("{power}#/PowerControl/{id}"), "MemberId": id}))
+            .collect();
+        info.insert("PowerURL".into(), json!(power));
+        if !controls.is_empty() {
+            info.insert("PowerControl".into(), Value::Array(controls));
+        }
+    }
+    json!({ "RedfishSystemInfo": info })
+}
+
+fn manager_info(m: &ManagerIn, nics: Vec<Value>) -> Value {
+    json!({ "RedfishManagerInfo": {
+        "Name": m.name,
+        "Actions": reset_action("Manager", &m.uri, &m.actions),
+        "EthernetNICInfo": nics,
+    }})
+}
+
+/// Build the plan for endpoint `bmc`. `at` prefixes error paths (e.g.
+/// `RedfishEndpoints[2].`); errors name the field and the value.
+pub fn plan(
+    bmc: &Xname,
+    bmc_mac: &str,
+    systems: &[SystemIn],
+    managers: &[ManagerIn],
+    at: &str,
+) -> Result<Plan, String> {
+    let mut plan = Plan::default();
+    for (i, m) in managers.iter().enumerate() {
+        let mut nics = Vec::new();
+        for (j, e) in m.ethernet_interfaces.iter().enumerate() {
+            let here = format!("{at}Managers[{i}].ethernet_interfaces[{j}]");
+            if let Some((iface, nic)) = interface(e, &here, bmc)? {
+                plan.interfaces.push(iface);
+                nics.push(nic);
+            }
+        }
+        // Several managers under one endpoint all map to the endpoint's own
+        // xname (as OpenCHAMI does); the first one describes it.
+        if plan.bmc.is_none() {
+            plan.bmc = Some(CepRow {
+                id: bmc.as_str().to_owned(),
+                type_: bmc.hms_type().as_str().to_owned(),
+                redfish_type: "Manager".into(),
+                redfish_subtype: m.type_.clone(),
+                mac_addr: bmc_mac.to_owned(),
+                uuid: m.uuid.clone(),
+                odata_id: url_path(&m.uri),
+                redfish_endpoint_id: bmc.as_str().to_owned(),
+                enabled: true,
+                info: manager_info(m, nics),
+            });
+        }
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for (i, s) in systems.iter().enumerate() {
+        let key = if s.uuid.trim().is_empty() {
+            format!("uri:{}", url_path(&s.uri))
+        } else {
+            format!("uuid:{}", s.uuid.trim().to_ascii_lowercase())
+        };
+        if seen.contains(&key) {
+            continue;
+        }
+        let k = seen.len() as u32;
+        seen.push(key);
+        let node = bmc.child('n', k).map_err(|e| {
+            format!(
+                "{at}Systems[{i}]: cannot name node {k} under {bmc} ({}): {e}",
+                bmc.hms_type()
+            )
+        })?;
+        let mut nics = Vec::new();
+        for (j, e) in s.ethernet_interfaces.iter().enumerate() {
+            let here = format!("{at}Systems[{i}].ethernet_interfaces[{j}]");
+            if let Some((iface, nic)) = interface(e, &here, &node)? {
+                plan.interfaces.push(iface);
+                nics.push(nic);
+            }
+        }
+        plan.nodes.push(NodePlan {
+            cep: CepRow {
+                id: node.as_str().to_owned(),
+                type_: node.hms_type().as_str().to_owned(),
+                redfish_type: "ComputerSystem".into(),
+                redfish_subtype: s.system_type.clone(),
+                mac_addr: String::new(),
+                uuid: s.uuid.clone(),
+                odata_id: url_path(&s.uri),
+                redfish_endpoint_id: bmc.as_str().to_owned(),
+                enabled: true,
+                info: system_info(s, nics),
+            },
+            id: node,
+            k,
+        });
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths_lose_scheme_and_host() {
+        assert_eq!(
+            url_path("https://172.16.0.10:443/redfish/v1/Systems/1"),
+            "/redfish/v1/Systems/1"
+        );
+        assert_eq!(
+            url_path("/redfish/v1/Managers/bmc"),
+            "/redfish/v1/Managers/bmc"
+        );
+        assert_eq!(url_path("http://h"), "");
+    }
+
+    #[test]
+    fn systems_are_deduplicated_by_uuid() {
+        let bmc: Xname = "x1c0s0b0".parse().unwrap();
+        let sys = |uuid: &str, uri: &str| SystemIn {
+            uuid: uuid.into(),
+            uri: uri.into(),
+            ..Default::default()
+        };
+        let p = plan(
+            &bmc,
+            "",
+            &[
+                sys("A", "/s/1"),
+                sys("a", "/s/2"),
+                sys("B", "/s/3"),
+                sys("", "/s/4"),
+            ],
+            &[],
+            "",
+        )
+        .unwrap();
+        let ids: Vec<&str> = p.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["x1c0s0b0n0", "x1c0s0b0n1", "x1c0s0b0n2"]);
+        assert!(p.bmc.is_none());
+    }
+
+    #[test]
+    fn bad_mac_names_its_path() {
+        let bmc: Xname = "x1c0s0b0".parse().unwrap();
+        let s = SystemIn {
+            ethernet_interfaces: vec![EthernetIn {
+                mac: "zz".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let e = plan(&bmc, "", &[s], &[], "RedfishEndpoints[1].").unwrap_err();
+        assert!(
+            e.starts_with("RedfishEndpoints[1].Systems[0].ethernet_interfaces[0].mac: invalid MAC"),
+            "{e}"
+        );
+    }
+}
