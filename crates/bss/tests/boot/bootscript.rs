@@ -309,3 +309,39 @@ async fn mac_params_beat_role() {
     // Asking by name, no BOOTIF (the MAC it boots from is not known).
     assert!(!a.body.contains("BOOTIF="), "{}", a.body);
 }
+
+#[tokio::test]
+async fn a_node_magellan_discovered_boots_by_its_nic_mac() {
+    let s = Stack::new().await;
+    let h = "https://172.16.0.104:443";
+    let payload = json!({
+        "ID": "x1000c1s7b0", "FQDN": "172.16.0.104", "User": "admin", "Password": "p",
+        "MACAddr": "ec:e7:a7:05:b0:00", "SchemaVersion": 1,
+        "Systems": [{"uri": format!("{h}/redfish/v1/Systems/Node0"),
+            "uuid": "4c4c4544-0000-1000-8000-000000000001", "name": "Node0",
+            "ethernet_interfaces": [{"uri": format!("{h}/redfish/v1/Systems/Node0/EthernetInterfaces/1"),
+                "mac": "EC:E7:A7:05:A1:00", "ip": "172.16.0.11", "name": "1", "enabled": true}]}],
+        "Managers": []
+    });
+    let res =
+        s.c.post(s.smd.at("/hsm/v2/Inventory/RedfishEndpoints"))
+            .json(&payload)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    s.put(json!({"hosts": ["Default"], "kernel": "http://10.1.0.1/vmlinuz"}))
+        .await;
+    s.refresh().await;
+    let a = s.script("mac=ec:e7:a7:05:a1:00").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.node, format!("{N0} (host Default)"));
+    let res =
+        s.c.get(s.bss.at("/boot/v1/hosts?mac=ec:e7:a7:05:a1:00"))
+            .send()
+            .await
+            .unwrap();
+    let hosts: Value = res.json().await.unwrap();
+    assert_eq!(hosts[0]["ID"], N0);
+    assert_eq!(hosts[0]["EndpointEnabled"], true);
+}
