@@ -236,11 +236,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // One curl process, many requests: a config file with `next` between them.
     let mut cfg = String::new();
     for i in 0..o.nodes {
+        if i > 0 {
+            cfg.push_str("next\n");
+        }
         let _ = writeln!(
             cfg,
             "url = \"{smd_url}/hsm/v2/Inventory/EthernetInterfaces\"\nheader = \"Content-Type: application/json\"\n\
              data = \"{{\\\"MACAddress\\\":\\\"{}\\\",\\\"ComponentID\\\":\\\"{}\\\",\\\"IPAddresses\\\":[{{\\\"IPAddress\\\":\\\"10.{}.{}.{}\\\"}}]}}\"\n\
-             output = \"/dev/null\"\nnext",
+             output = \"/dev/null\"",
             mac(i),
             xname(i),
             100 + (i >> 16) % 100,
