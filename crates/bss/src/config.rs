@@ -25,6 +25,26 @@ pub struct Config {
     pub db: DbSettings,
     /// `BSS_SMD_URL`: where SMD answers (without `/hsm/v2`).
     pub smd_url: Url,
+    /// `BSS_ADVERTISE_ADDRESS`: base URL cloud-init is told to fetch from
+    /// (`ds=nocloud-net;s=<this>/`). Unset: `<scheme>://<Host>` of the request.
+    /// Rationale: OpenCHAMI requires it; the address the node already reached
+    /// us on is the one that works.
+    pub advertise_address: Option<String>,
+    /// `BSS_IPXE_SERVER`: host[:port] in the retry `chain` URL. Unset: the
+    /// request's `Host` header (OpenCHAMI: `api-gw-service-nmn.local`).
+    pub ipxe_server: Option<String>,
+    /// `BSS_CHAIN_PROTO`: scheme of the retry `chain` URL. Unset: the request's.
+    pub chain_proto: Option<String>,
+    /// `BSS_GW_URI`: path prefix of the retry `chain` URL (OpenCHAMI:
+    /// `/apis/bss`, for its API gateway). Default: none, bss is reached directly.
+    pub gw_uri: String,
+    /// `BSS_RETRY_DELAY`: seconds iPXE sleeps before chaining back after a failure.
+    pub retry_delay: u64,
+    /// `BSS_HSM_RETRIEVAL_DELAY`: seconds an unknown node sleeps before asking again.
+    pub hsm_retrieval_delay: u64,
+    /// `BSS_CACHE_REFRESH`: seconds between background refreshes of the SMD
+    /// view and of the boot parameters another bss replica may have written.
+    pub cache_refresh: u64,
 }
 
 impl Default for Config {
@@ -36,6 +56,13 @@ impl Default for Config {
             db_pool_size: 16,
             db: DbSettings::default(),
             smd_url: Url::parse("http://localhost:27779").expect("valid default"),
+            advertise_address: None,
+            ipxe_server: None,
+            chain_proto: None,
+            gw_uri: String::new(),
+            retry_delay: 30,
+            hsm_retrieval_delay: 10,
+            cache_refresh: 30,
         }
     }
 }

@@ -4,10 +4,16 @@
 //! over HTTP.
 
 pub mod api;
+pub mod boot;
 pub mod config;
+pub mod model;
+pub mod script;
+pub mod smd;
 pub mod store;
 
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 use ochami_service::db::{self, Migration};
@@ -27,7 +33,16 @@ pub struct AppState {
     pub store: store::Store,
     pub config: Config,
     pub http: reqwest::Client,
+    /// bss's view of SMD's nodes.
+    pub smd: Arc<smd::SmdCache>,
+    /// The boot parameters, in memory.
+    pub params: boot::ParamsCache,
+    /// Endpoint accesses waiting to be written.
+    pub access: boot::AccessLog,
 }
+
+/// How often pending endpoint-history records are written.
+const ACCESS_FLUSH: Duration = Duration::from_secs(2);
 
 /// Build the server on `listener`: connect, refuse a schema that is behind.
 pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService, String> {
@@ -43,10 +58,28 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         .no_proxy()
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let cache = smd::SmdCache::new(smd::SmdClient::new(&config.smd_url, http.clone()));
+    // SMD down at start is not fatal (OpenCHAMI exits): nodes appear once it answers.
+    cache.refresh_now().await;
+    let refresh = Duration::from_secs(config.cache_refresh);
+    cache.spawn_refresher(refresh);
     let state = web::Data::new(AppState {
         store: store::Store::new(pool),
+        params: boot::ParamsCache::new(refresh.max(Duration::from_secs(1))),
+        access: boot::AccessLog::default(),
+        smd: cache,
         config,
         http,
+    });
+    let weak = Arc::downgrade(&state.clone().into_inner());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(ACCESS_FLUSH).await;
+            let Some(state) = weak.upgrade() else { return };
+            if let Err(e) = state.access.flush(&state.store).await {
+                tracing::warn!(error = %e, "cannot write endpoint history; will retry");
+            }
+        }
     });
     HttpService::start(listener, workers, move |cfg| {
         api::configure(cfg, state.clone())

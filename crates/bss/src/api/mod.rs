@@ -1,11 +1,17 @@
-//! bss's routes under `/boot/v1`. Handlers are thin: parse, call the store, answer.
+//! bss's routes: `/boot/v1/*` and cloud-init's `/meta-data`, `/user-data`,
+//! `/phone-home`. Handlers are thin: parse, call the store or caches, answer.
 
+pub mod bootparameters;
+pub mod bootscript;
+pub mod cloud_init;
+pub mod history;
+pub mod hosts;
 pub mod service;
 
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use utoipa::OpenApi;
 
-use crate::AppState;
+use crate::{AppState, Config};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,13 +20,36 @@ use crate::AppState;
         description = "Boot Script Service, wire-compatible with OpenCHAMI bss."
     ),
     paths(
+        bootparameters::get,
+        bootparameters::post,
+        bootparameters::put,
+        bootparameters::patch,
+        bootparameters::delete,
+        bootscript::bootscript,
+        hosts::get,
+        hosts::post,
+        hosts::dumpstate,
+        history::get,
+        cloud_init::meta_data,
+        cloud_init::user_data,
+        cloud_init::phone_home,
         service::status,
         service::version,
         service::status_all,
         service::hsm,
         service::storage_status
     ),
-    components(schemas(ochami_types::ProblemDetails, service::Status))
+    components(schemas(
+        ochami_types::ProblemDetails,
+        service::Status,
+        crate::model::BootParams,
+        crate::model::CloudInit,
+        crate::model::PhoneHome,
+        crate::model::EndpointAccess,
+        bootscript::BootData,
+        bootscript::Image,
+        hosts::Dump
+    ))
 )]
 pub struct ApiDoc;
 
@@ -32,5 +61,45 @@ pub fn openapi_json() -> String {
 
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     cfg.app_data(state)
-        .service(web::scope("/boot/v1").configure(service::routes));
+        .service(
+            web::scope("/boot/v1")
+                .configure(service::routes)
+                .configure(bootparameters::routes)
+                .configure(bootscript::routes)
+                .configure(hosts::routes)
+                .configure(history::routes),
+        )
+        .configure(cloud_init::routes);
+}
+
+/// Base URLs a script points back to.
+pub struct Bases {
+    /// `<proto>://<server><gw_uri>`, before `/boot/v1/bootscript`.
+    pub chain: String,
+    /// cloud-init's `s=` base, before `/meta-data`.
+    pub advertise: String,
+}
+
+impl Bases {
+    /// From the configuration, else the address the request came in on.
+    /// Rationale: OpenCHAMI's default (`https://api-gw-service-nmn.local`)
+    /// exists only in CSM; the node already reached us at this address.
+    pub fn of(req: &HttpRequest, cfg: &Config) -> Bases {
+        let conn = req.connection_info();
+        let set = |o: &Option<String>| {
+            o.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let proto = set(&cfg.chain_proto).unwrap_or_else(|| conn.scheme().to_owned());
+        let server = set(&cfg.ipxe_server).unwrap_or_else(|| conn.host().to_owned());
+        let chain = format!("{proto}://{server}{}", cfg.gw_uri.trim_end_matches('/'));
+        let advertise = set(&cfg.advertise_address)
+            .unwrap_or_else(|| format!("{}://{}", conn.scheme(), conn.host()));
+        Bases {
+            chain,
+            advertise: advertise.trim_end_matches('/').to_owned(),
+        }
+    }
 }

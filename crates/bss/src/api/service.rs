@@ -95,18 +95,9 @@ pub async fn version() -> HttpResponse {
 }
 
 async fn hsm_ok(state: &AppState) -> bool {
-    // As OpenCHAMI: any HTTP answer from SMD counts as connected.
-    let url = format!(
-        "{}/hsm/v2/service/values/class",
-        state.config.smd_url.as_str().trim_end_matches('/')
-    );
-    state
-        .http
-        .get(url)
-        .timeout(Duration::from_secs(3))
-        .send()
-        .await
-        .is_ok()
+    // A live probe, not the cache's last refresh: the status must say whether
+    // SMD answers now. As OpenCHAMI: any HTTP answer counts as connected.
+    state.smd.client().probe().await
 }
 
 async fn storage_ok(state: &AppState) -> bool {

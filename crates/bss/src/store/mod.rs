@@ -1,4 +1,12 @@
 //! Every SQL statement bss runs lives under this module; handlers never see SQL.
+//!
+//! Boot parameters are `boot_configs` rows (kernel, initrd, params, cloud-init)
+//! and `boot_keys` rows pointing at them (`host`/`mac`/`nid` → config). Every
+//! write runs in one transaction, so a request naming one taken key changes
+//! nothing.
+
+mod history;
+mod params;
 
 use deadpool_postgres::Pool;
 use ochami_service::db::{pool_error, query_error};

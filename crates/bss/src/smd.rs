@@ -1,0 +1,440 @@
+//! bss's view of SMD: which nodes exist, their MACs, IPs, NIDs and roles.
+//!
+//! One [`Snapshot`] is built from three SMD reads (`State/Components?type=Node`,
+//! `Inventory/ComponentEndpoints?type=Node`, `Inventory/EthernetInterfaces`) and
+//! swapped in whole. A background task refreshes it every `BSS_CACHE_REFRESH`
+//! seconds, on demand (`POST /boot/v1/hosts`), and when a request misses —
+//! at most once a second, so a boot storm of unknown nodes costs SMD a few
+//! requests. When SMD is down the last snapshot keeps serving.
+//!
+//! Known-node rule: a node counts as known when SMD lists it as a `Node`
+//! component, unless a ComponentEndpoint for it says `Enabled: false`.
+//! Rationale: OpenCHAMI also requires an enabled ComponentEndpoint, which only
+//! Redfish discovery creates; operators who add nodes by hand (State/Components
+//! + EthernetInterfaces) must be able to boot them too.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use ochami_types::MacAddr;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tokio::sync::{watch, Notify};
+use url::Url;
+
+/// Misses refresh the view at most this often.
+pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a request waits for a refresh it asked for.
+const REFRESH_WAIT: Duration = Duration::from_secs(6);
+
+/// One node as bss sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub id: String,
+    pub nid: Option<i64>,
+    pub role: String,
+    pub sub_role: String,
+    /// `None`: SMD has no ComponentEndpoint for it.
+    pub endpoint_enabled: Option<bool>,
+    pub fqdn: String,
+    pub macs: Vec<MacAddr>,
+    pub ips: Vec<IpAddr>,
+    /// The component as SMD sent it, for `/hosts` and `/dumpstate`.
+    pub component: Map<String, Value>,
+}
+
+impl Node {
+    /// See the module doc: no endpoint is fine, a disabled one blocks.
+    pub fn bootable(&self) -> bool {
+        self.endpoint_enabled != Some(false)
+    }
+
+    /// OpenCHAMI's `SMComponent`: the component plus `FQDN`, `MAC`, `EndpointEnabled`.
+    pub fn to_wire(&self) -> Value {
+        let mut m = self.component.clone();
+        m.insert("FQDN".into(), Value::String(self.fqdn.clone()));
+        m.insert(
+            "MAC".into(),
+            Value::Array(
+                self.macs
+                    .iter()
+                    .map(|m| Value::String(m.to_string()))
+                    .collect(),
+            ),
+        );
+        m.insert("EndpointEnabled".into(), Value::Bool(self.bootable()));
+        Value::Object(m)
+    }
+}
+
+/// An immutable view of SMD's nodes with its indexes.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub nodes: Vec<Node>,
+    by_mac: HashMap<MacAddr, usize>,
+    by_name: HashMap<String, usize>,
+    by_nid: HashMap<i64, usize>,
+    by_ip: HashMap<IpAddr, usize>,
+}
+
+impl Snapshot {
+    pub fn by_mac(&self, m: &MacAddr) -> Option<&Node> {
+        self.by_mac.get(m).map(|&i| &self.nodes[i])
+    }
+    pub fn by_name(&self, n: &str) -> Option<&Node> {
+        self.by_name.get(n).map(|&i| &self.nodes[i])
+    }
+    pub fn by_nid(&self, n: i64) -> Option<&Node> {
+        self.by_nid.get(&n).map(|&i| &self.nodes[i])
+    }
+    pub fn by_ip(&self, ip: &IpAddr) -> Option<&Node> {
+        self.by_ip.get(ip).map(|&i| &self.nodes[i])
+    }
+
+    /// Join SMD's three answers. Entries that do not parse are skipped.
+    pub fn build(components: Vec<Value>, endpoints: Vec<Value>, interfaces: Vec<Value>) -> Self {
+        let mut snap = Snapshot::default();
+        for c in components {
+            let Value::Object(map) = c else { continue };
+            let Some(id) = map.get("ID").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            if map
+                .get("Type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t != "Node")
+            {
+                continue;
+            }
+            let nid = map.get("NID").and_then(|v| match v {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.parse().ok(),
+                _ => None,
+            });
+            let text = |k: &str| {
+                map.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let node = Node {
+                role: text("Role"),
+                sub_role: text("SubRole"),
+                id: id.clone(),
+                nid,
+                endpoint_enabled: None,
+                fqdn: String::new(),
+                macs: Vec::new(),
+                ips: Vec::new(),
+                component: map,
+            };
+            snap.by_name.insert(id, snap.nodes.len());
+            snap.nodes.push(node);
+        }
+        for e in endpoints {
+            let Some(&i) = e
+                .get("ID")
+                .and_then(Value::as_str)
+                .and_then(|id| snap.by_name.get(id))
+            else {
+                continue;
+            };
+            let node = &mut snap.nodes[i];
+            let enabled = e.get("Enabled").and_then(Value::as_bool).unwrap_or(true);
+            // Several endpoints for one node: any disabled one blocks it.
+            node.endpoint_enabled = Some(node.endpoint_enabled.unwrap_or(true) && enabled);
+            if let Some(f) = e.get("FQDN").and_then(Value::as_str) {
+                node.fqdn = f.to_owned();
+            }
+            let mut macs: Vec<&str> = Vec::new();
+            if let Some(m) = e.get("MACAddr").and_then(Value::as_str) {
+                macs.push(m);
+            }
+            if let Some(nics) = e
+                .pointer("/RedfishSystemInfo/EthernetNICInfo")
+                .and_then(Value::as_array)
+            {
+                macs.extend(
+                    nics.iter()
+                        .filter_map(|n| n.get("MACAddress").and_then(Value::as_str)),
+                );
+            }
+            for m in macs.into_iter().filter_map(|m| m.parse::<MacAddr>().ok()) {
+                if !node.macs.contains(&m) {
+                    node.macs.push(m);
+                }
+            }
+        }
+        for ei in interfaces {
+            let Some(&i) = ei
+                .get("ComponentID")
+                .and_then(Value::as_str)
+                .and_then(|id| snap.by_name.get(id))
+            else {
+                continue;
+            };
+            let node = &mut snap.nodes[i];
+            if let Some(m) = ei
+                .get("MACAddress")
+                .and_then(Value::as_str)
+                .and_then(|m| m.parse::<MacAddr>().ok())
+            {
+                if !node.macs.contains(&m) {
+                    node.macs.push(m);
+                }
+            }
+            for ip in ei
+                .get("IPAddresses")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(ip) = ip
+                    .get("IPAddress")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<IpAddr>().ok())
+                {
+                    if !node.ips.contains(&ip) {
+                        node.ips.push(ip);
+                    }
+                }
+            }
+        }
+        for (i, n) in snap.nodes.iter().enumerate() {
+            for m in &n.macs {
+                snap.by_mac.entry(*m).or_insert(i);
+            }
+            for ip in &n.ips {
+                snap.by_ip.entry(*ip).or_insert(i);
+            }
+            if let Some(nid) = n.nid {
+                snap.by_nid.entry(nid).or_insert(i);
+            }
+        }
+        snap
+    }
+}
+
+/// SMD over HTTP.
+#[derive(Clone)]
+pub struct SmdClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct ComponentsBody {
+    #[serde(rename = "Components", default)]
+    components: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct EndpointsBody {
+    #[serde(rename = "ComponentEndpoints", default)]
+    endpoints: Vec<Value>,
+}
+
+impl SmdClient {
+    pub fn new(url: &Url, http: reqwest::Client) -> Self {
+        SmdClient {
+            base: format!("{}/hsm/v2", url.as_str().trim_end_matches('/')),
+            http,
+        }
+    }
+
+    /// `Ok(None)` when SMD answers 404 (a route it does not have, or nothing
+    /// of that kind yet); `Err` when it cannot be reached or fails.
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>, String> {
+        let url = format!("{}{path}", self.base);
+        let res = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        if res.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !res.status().is_success() {
+            return Err(format!("GET {url}: HTTP {}", res.status()));
+        }
+        res.json()
+            .await
+            .map(Some)
+            .map_err(|e| format!("GET {url}: {e}"))
+    }
+
+    /// The three reads, joined.
+    pub async fn fetch(&self) -> Result<Snapshot, String> {
+        let (c, e, i) = tokio::join!(
+            self.get::<ComponentsBody>("/State/Components?type=Node"),
+            self.get::<EndpointsBody>("/Inventory/ComponentEndpoints?type=Node"),
+            self.get::<Vec<Value>>("/Inventory/EthernetInterfaces"),
+        );
+        let components = c?.map(|b| b.components).unwrap_or_default();
+        let endpoints = e?.map(|b| b.endpoints).unwrap_or_default();
+        let interfaces = i?.unwrap_or_default();
+        Ok(Snapshot::build(components, endpoints, interfaces))
+    }
+
+    /// Any HTTP answer counts as reachable, as OpenCHAMI's `/service/hsm` does.
+    pub async fn probe(&self) -> bool {
+        self.http
+            .get(format!("{}/service/values/class", self.base))
+            .timeout(Duration::from_secs(3))
+            .send()
+            .await
+            .is_ok()
+    }
+}
+
+/// The shared, swapped snapshot and the refresh machinery.
+pub struct SmdCache {
+    snapshot: RwLock<Arc<Snapshot>>,
+    client: SmdClient,
+    wake: Notify,
+    /// Bumped after every refresh attempt; value = whether it succeeded.
+    done: watch::Sender<(u64, bool)>,
+    last_attempt: std::sync::Mutex<Option<Instant>>,
+}
+
+impl SmdCache {
+    pub fn new(client: SmdClient) -> Arc<Self> {
+        Arc::new(SmdCache {
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            client,
+            wake: Notify::new(),
+            done: watch::channel((0, false)).0,
+            last_attempt: std::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn client(&self) -> &SmdClient {
+        &self.client
+    }
+
+    /// The current view (cheap: an `Arc` clone).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        match self.snapshot.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Whether the last refresh reached SMD.
+    pub fn reachable(&self) -> bool {
+        self.done.borrow().1
+    }
+
+    /// Fetch and swap now (the refresher task and startup call this).
+    pub async fn refresh_now(&self) -> bool {
+        if let Ok(mut g) = self.last_attempt.lock() {
+            *g = Some(Instant::now());
+        }
+        let ok = match self.client.fetch().await {
+            Ok(snap) => {
+                let snap = Arc::new(snap);
+                match self.snapshot.write() {
+                    Ok(mut g) => *g = snap,
+                    Err(p) => *p.into_inner() = snap,
+                }
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot refresh the SMD view; keeping the last one");
+                false
+            }
+        };
+        self.done.send_modify(|(gen, last)| {
+            *gen += 1;
+            *last = ok;
+        });
+        ok
+    }
+
+    /// Ask the refresher for a new view and wait for it. Unless `force`,
+    /// nothing happens when the last attempt was under a second ago.
+    pub async fn refresh(&self, force: bool) -> bool {
+        if !force {
+            let recent = self
+                .last_attempt
+                .lock()
+                .ok()
+                .and_then(|g| *g)
+                .is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL);
+            if recent {
+                return false;
+            }
+        }
+        let mut rx = self.done.subscribe();
+        let seen = rx.borrow_and_update().0;
+        self.wake.notify_one();
+        let waited = tokio::time::timeout(REFRESH_WAIT, async {
+            while rx.changed().await.is_ok() {
+                if rx.borrow().0 > seen {
+                    return rx.borrow().1;
+                }
+            }
+            false
+        })
+        .await;
+        waited.unwrap_or(false)
+    }
+
+    /// Refresh every `period`, and whenever [`SmdCache::refresh`] asks. Runs
+    /// until the cache is dropped.
+    pub fn spawn_refresher(self: &Arc<Self>, period: Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let period = period.max(MIN_REFRESH_INTERVAL);
+            loop {
+                let Some(cache) = weak.upgrade() else { return };
+                tokio::select! {
+                    _ = cache.wake.notified() => {}
+                    _ = tokio::time::sleep(period) => {}
+                }
+                cache.refresh_now().await;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn snapshot_joins_components_endpoints_and_interfaces() {
+        let snap = Snapshot::build(
+            vec![
+                json!({"ID":"x1000c1s7b0n0","Type":"Node","NID":1,"Role":"Compute"}),
+                json!({"ID":"x1000c1s7b0n1","Type":"Node","NID":2,"Role":"Compute"}),
+                json!({"ID":"x1000c1s7b0","Type":"NodeBMC"}),
+            ],
+            vec![json!({"ID":"x1000c1s7b0n1","Enabled":false,
+                "RedfishSystemInfo":{"EthernetNICInfo":[{"MACAddress":"AA:BB:CC:00:00:02"}]}})],
+            vec![
+                json!({"MACAddress":"aa:bb:cc:00:00:01","ComponentID":"x1000c1s7b0n0",
+                "IPAddresses":[{"IPAddress":"172.16.0.10"}]}),
+            ],
+        );
+        assert_eq!(snap.nodes.len(), 2);
+        let a: MacAddr = "aa:bb:cc:00:00:01".parse().unwrap();
+        let b: MacAddr = "aa:bb:cc:00:00:02".parse().unwrap();
+        let n0 = snap.by_mac(&a).unwrap();
+        assert_eq!(n0.id, "x1000c1s7b0n0");
+        assert!(n0.bootable(), "no endpoint: still bootable");
+        assert_eq!(
+            snap.by_ip(&"172.16.0.10".parse().unwrap()).unwrap().id,
+            n0.id
+        );
+        let n1 = snap.by_mac(&b).unwrap();
+        assert!(!n1.bootable(), "disabled endpoint blocks");
+        assert_eq!(snap.by_nid(2).unwrap().id, "x1000c1s7b0n1");
+        assert_eq!(n1.to_wire()["EndpointEnabled"], false);
+        assert_eq!(n1.to_wire()["MAC"], json!(["aa:bb:cc:00:00:02"]));
+    }
+}
