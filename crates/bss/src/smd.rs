@@ -298,6 +298,8 @@ pub struct SmdCache {
     /// Bumped after every refresh attempt; value = whether it succeeded.
     done: watch::Sender<(u64, bool)>,
     last_attempt: std::sync::Mutex<Option<Instant>>,
+    /// Misses ask SMD at most this often.
+    min_interval: Duration,
 }
 
 impl SmdCache {
@@ -308,7 +310,17 @@ impl SmdCache {
             wake: Notify::new(),
             done: watch::channel((0, false)).0,
             last_attempt: std::sync::Mutex::new(None),
+            min_interval: MIN_REFRESH_INTERVAL,
         })
+    }
+
+    /// With another rate limit for misses (tests).
+    pub fn with_min_interval(client: SmdClient, min_interval: Duration) -> Arc<Self> {
+        let mut cache = SmdCache::new(client);
+        if let Some(c) = Arc::get_mut(&mut cache) {
+            c.min_interval = min_interval;
+        }
+        cache
     }
 
     pub fn client(&self) -> &SmdClient {
@@ -363,7 +375,7 @@ impl SmdCache {
                 .lock()
                 .ok()
                 .and_then(|g| *g)
-                .is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL);
+                .is_some_and(|t| t.elapsed() < self.min_interval);
             if recent {
                 return false;
             }
@@ -405,6 +417,22 @@ impl SmdCache {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[tokio::test]
+    async fn misses_do_not_ask_smd_again_within_the_interval() {
+        let url = Url::parse("http://127.0.0.1:1").unwrap();
+        let cache = SmdCache::with_min_interval(
+            SmdClient::new(&url, reqwest::Client::new()),
+            Duration::from_secs(3600),
+        );
+        assert!(!cache.refresh_now().await, "nothing listens on port 1");
+        assert!(!cache.reachable());
+        let attempts = cache.done.borrow().0;
+        for _ in 0..100 {
+            assert!(!cache.refresh(false).await);
+        }
+        assert_eq!(cache.done.borrow().0, attempts, "no new attempt");
+    }
 
     #[test]
     fn snapshot_joins_components_endpoints_and_interfaces() {

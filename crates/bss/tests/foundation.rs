@@ -109,6 +109,9 @@ fn bad_config_exits_2_naming_the_key() {
         ("BSS_LISTEN", "nope"),
         ("BSS_SMD_URL", "not a url"),
         ("BSS_DBPORT", "x"),
+        ("BSS_RETRY_DELAY", "soon"),
+        ("BSS_HSM_RETRIEVAL_DELAY", "-1"),
+        ("BSS_CACHE_REFRESH", "1m"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_bss"))
             .env(key, value)
