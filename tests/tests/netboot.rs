@@ -45,8 +45,14 @@ fn workdir(tag: &str) -> PathBuf {
 }
 
 fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{cmd:?} failed:\n{text}");
     text
 }
@@ -57,7 +63,8 @@ fn boot_root(dir: &Path, guest: &assets::Guest) -> PathBuf {
     let root = dir.join("tftproot");
     std::fs::create_dir_all(&root).unwrap();
     for f in ["undionly.kpxe", "ipxe.efi", "snponly.efi"] {
-        std::fs::copy(Path::new("/usr/lib/ipxe").join(f), root.join(f)).unwrap_or_else(|e| panic!("/usr/lib/ipxe/{f}: {e}"));
+        std::fs::copy(Path::new("/usr/lib/ipxe").join(f), root.join(f))
+            .unwrap_or_else(|e| panic!("/usr/lib/ipxe/{f}: {e}"));
     }
     std::fs::copy(&guest.kernel, root.join("vmlinuz")).unwrap();
     std::fs::copy(&guest.initrd, root.join("initrd.img")).unwrap();
@@ -71,7 +78,8 @@ fn netboot(fw: Firmware, tag: &str, mac: &str, timeout: Duration) {
     let started = Instant::now();
     let guest = guest();
     let dir = workdir(tag);
-    let ns = Netns::with_bridge(&format!("{SERVER}/24"), &[&format!("{BMC}/24")]).expect("namespace");
+    let ns =
+        Netns::with_bridge(&format!("{SERVER}/24"), &[&format!("{BMC}/24")]).expect("namespace");
     let in_ns = |program: &Path| ns.command(program);
 
     // PostgreSQL inside the namespace.
@@ -80,25 +88,36 @@ fn netboot(fw: Firmware, tag: &str, mac: &str, timeout: Duration) {
     pg.create_database("bssdb").unwrap();
 
     // smd.
-    run_ok(in_ns(&bin("smd")).arg("migrate").env("SMD_DATABASE_URL", pg.url("hmsds")));
+    run_ok(
+        in_ns(&bin("smd"))
+            .arg("migrate")
+            .env("SMD_DATABASE_URL", pg.url("hmsds")),
+    );
     let smd_url = format!("http://{SERVER}:27779");
     let mut smd = Daemon::start(
         "smd",
         {
             let mut c = in_ns(&bin("smd"));
-            c.env("SMD_DATABASE_URL", pg.url("hmsds")).env("SMD_LISTEN", format!("{SERVER}:27779"));
+            c.env("SMD_DATABASE_URL", pg.url("hmsds"))
+                .env("SMD_LISTEN", format!("{SERVER}:27779"));
             c
         },
         dir.join("smd.log"),
     )
     .unwrap();
     smd.wait_until(Duration::from_secs(30), || {
-        ns.curl(&[&format!("{smd_url}/hsm/v2/service/ready")]).map(|r| r.0 == 200).unwrap_or(false)
+        ns.curl(&[&format!("{smd_url}/hsm/v2/service/ready")])
+            .map(|r| r.0 == 200)
+            .unwrap_or(false)
     })
     .unwrap();
 
     // bss.
-    run_ok(in_ns(&bin("bss")).arg("migrate").env("BSS_DATABASE_URL", pg.url("bssdb")));
+    run_ok(
+        in_ns(&bin("bss"))
+            .arg("migrate")
+            .env("BSS_DATABASE_URL", pg.url("bssdb")),
+    );
     let bss_url = format!("http://{SERVER}:27778");
     let mut bss = Daemon::start(
         "bss",
@@ -113,7 +132,9 @@ fn netboot(fw: Firmware, tag: &str, mac: &str, timeout: Duration) {
     )
     .unwrap();
     bss.wait_until(Duration::from_secs(30), || {
-        ns.curl(&[&format!("{bss_url}/boot/v1/service/status")]).map(|r| r.0 == 200).unwrap_or(false)
+        ns.curl(&[&format!("{bss_url}/boot/v1/service/status")])
+            .map(|r| r.0 == 200)
+            .unwrap_or(false)
     })
     .unwrap();
 
@@ -134,12 +155,18 @@ fn netboot(fw: Firmware, tag: &str, mac: &str, timeout: Duration) {
     .unwrap();
     tftpd
         .wait_until(Duration::from_secs(20), || {
-            ns.curl(&["-o", "/dev/null", &format!("{http}/ipxe.efi")]).map(|r| r.0 == 200).unwrap_or(false)
+            ns.curl(&["-o", "/dev/null", &format!("{http}/ipxe.efi")])
+                .map(|r| r.0 == 200)
+                .unwrap_or(false)
         })
         .unwrap();
 
     // dhcpd-shim on the bridge.
-    let uefi_boot = if fw == Firmware::UefiHttp { "http" } else { "pxe" };
+    let uefi_boot = if fw == Firmware::UefiHttp {
+        "http"
+    } else {
+        "pxe"
+    };
     let dhcp_conf = dir.join("dhcpd-shim.toml");
     std::fs::write(
         &dhcp_conf,
@@ -182,12 +209,18 @@ uefi_boot = "{uefi_boot}"
             .map(|o| String::from_utf8_lossy(&o.stdout).contains(":67 "))
             .unwrap_or(false)
     };
-    dhcpd.wait_until(Duration::from_secs(20), dhcp_ready).unwrap();
+    dhcpd
+        .wait_until(Duration::from_secs(20), dhcp_ready)
+        .unwrap();
 
     // The BMC: one system with the VM's NIC; Reset On starts the VM.
     let console = dir.join("console.log");
     let qemu_argv = qemu::command_line(fw, mac, "tap0", &console, &dir).unwrap();
-    let qemu_cmd = format!("{} > {} 2>&1 &", shell_join(&qemu_argv), dir.join("qemu.log").display());
+    let qemu_cmd = format!(
+        "{} > {} 2>&1 &",
+        shell_join(&qemu_argv),
+        dir.join("qemu.log").display()
+    );
     let sim_spec = dir.join("bmcs.toml");
     std::fs::write(
         &sim_spec,
@@ -221,7 +254,9 @@ ForceOff = "pkill -f 'mac={mac}' || true"
     )
     .unwrap();
     sim.wait_until(Duration::from_secs(20), || {
-        ns.curl(&["-k", &format!("https://{BMC}:443/redfish/v1/")]).map(|r| r.0 == 200).unwrap_or(false)
+        ns.curl(&["-k", &format!("https://{BMC}:443/redfish/v1/")])
+            .map(|r| r.0 == 200)
+            .unwrap_or(false)
     })
     .unwrap();
 
@@ -244,12 +279,20 @@ ForceOff = "pkill -f 'mac={mac}' || true"
     );
 
     // SMD now knows the node (written by magellan, not by us).
-    let (code, body) = ns.curl(&[&format!("{smd_url}/hsm/v2/State/Components?type=Node")]).unwrap();
+    let (code, body) = ns
+        .curl(&[&format!("{smd_url}/hsm/v2/State/Components?type=Node")])
+        .unwrap();
     assert_eq!(code, 200, "{body}");
     let comps = json(&body);
-    let node = comps["Components"].as_array().and_then(|a| a.first()).cloned().unwrap_or_else(|| panic!("no node in SMD: {body}"));
+    let node = comps["Components"]
+        .as_array()
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or_else(|| panic!("no node in SMD: {body}"));
     let xname = node["ID"].as_str().unwrap().to_owned();
-    let nid = node["NID"].as_i64().unwrap_or_else(|| panic!("node without NID: {node}"));
+    let nid = node["NID"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("node without NID: {node}"));
 
     // Boot parameters, as the seed POSTs them.
     let params = serde_json::json!({
@@ -259,7 +302,13 @@ ForceOff = "pkill -f 'mac={mac}' || true"
         "params": "console=ttyS0,115200 quiet",
     });
     let (code, body) = ns
-        .curl(&["-X", "POST", &format!("{bss_url}/boot/v1/bootparameters"), "-d", &params.to_string()])
+        .curl(&[
+            "-X",
+            "POST",
+            &format!("{bss_url}/boot/v1/bootparameters"),
+            "-d",
+            &params.to_string(),
+        ])
         .unwrap();
     assert_eq!(code, 201, "{body}");
 
@@ -267,36 +316,60 @@ ForceOff = "pkill -f 'mac={mac}' || true"
     let power_started = Instant::now();
     run_ok(
         ns.command(bin("magellan"))
-            .args(["power", &xname, "-r", "On", "-i", "-u", "admin", "-p", "password", "-f"])
+            .args([
+                "power", &xname, "-r", "On", "-i", "-u", "admin", "-p", "password", "-f",
+            ])
             .arg(&inventory),
     );
 
-    let text = qemu::wait_for_console(&console, assets::LOGIN_MARKER, timeout).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n--- dhcpd-shim ---\n{}\n--- tftpd ---\n{}\n--- bss ---\n{}",
-            tail(&dhcpd.log_text()),
-            tail(&tftpd.log_text()),
-            tail(&bss.log_text())
-        )
-    });
+    let text =
+        qemu::wait_for_console(&console, assets::LOGIN_MARKER, timeout).unwrap_or_else(|e| {
+            panic!(
+                "{e}\n--- dhcpd-shim ---\n{}\n--- tftpd ---\n{}\n--- bss ---\n{}",
+                tail(&dhcpd.log_text()),
+                tail(&tftpd.log_text()),
+                tail(&bss.log_text())
+            )
+        });
     let boot_secs = power_started.elapsed().as_secs_f64();
 
     // The script came from BSS for the node SMD discovered.
-    let cmdline = text.lines().find(|l| l.contains("OCHAMI-E2E-CMDLINE")).expect("cmdline line");
+    let cmdline = text
+        .lines()
+        .find(|l| l.contains("OCHAMI-E2E-CMDLINE"))
+        .expect("cmdline line");
     assert!(cmdline.contains(&format!("xname={xname}")), "{cmdline}");
     assert!(cmdline.contains(&format!("nid={nid}")), "{cmdline}");
     assert!(cmdline.contains("console=ttyS0,115200"), "{cmdline}");
-    assert!(text.contains(&format!("{xname} login: OCHAMI-E2E-LOGIN")), "banner with the node's host name:\n{text}");
+    assert!(
+        text.contains(&format!("{xname} login: OCHAMI-E2E-LOGIN")),
+        "banner with the node's host name:\n{text}"
+    );
 
     // Its address is the one dhcpd-shim leased and recorded in SMD.
-    let ip_line = text.lines().find(|l| l.contains("OCHAMI-E2E-IP ")).expect("the guest got an address");
+    let ip_line = text
+        .lines()
+        .find(|l| l.contains("OCHAMI-E2E-IP "))
+        .expect("the guest got an address");
     let ip = ip_line.rsplit(' ').next().unwrap().trim().to_owned();
     let id = mac.replace(':', "");
-    let (code, body) = ns.curl(&[&format!("{smd_url}/hsm/v2/Inventory/EthernetInterfaces/{id}")]).unwrap();
+    let (code, body) = ns
+        .curl(&[&format!(
+            "{smd_url}/hsm/v2/Inventory/EthernetInterfaces/{id}"
+        )])
+        .unwrap();
     assert_eq!(code, 200, "{body}");
     let eth = json(&body);
-    let smd_ips: Vec<&str> = eth["IPAddresses"].as_array().unwrap().iter().filter_map(|a| a["IPAddress"].as_str()).collect();
-    assert!(smd_ips.contains(&ip.as_str()), "guest has {ip}, SMD records {smd_ips:?}");
+    let smd_ips: Vec<&str> = eth["IPAddresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["IPAddress"].as_str())
+        .collect();
+    assert!(
+        smd_ips.contains(&ip.as_str()),
+        "guest has {ip}, SMD records {smd_ips:?}"
+    );
     assert_eq!(eth["ComponentID"], xname.as_str());
 
     eprintln!(
@@ -314,20 +387,38 @@ fn tail(s: &str) -> String {
 }
 
 fn shell_join(argv: &[String]) -> String {
-    argv.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect::<Vec<_>>().join(" ")
+    argv.iter()
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
 fn bios_node_boots_through_the_stack() {
-    netboot(Firmware::Bios, "bios", "52:54:00:e2:e0:01", Duration::from_secs(150));
+    netboot(
+        Firmware::Bios,
+        "bios",
+        "52:54:00:e2:e0:01",
+        Duration::from_secs(150),
+    );
 }
 
 #[test]
 fn uefi_node_boots_through_the_stack() {
-    netboot(Firmware::Uefi, "uefi", "52:54:00:e2:e0:02", Duration::from_secs(200));
+    netboot(
+        Firmware::Uefi,
+        "uefi",
+        "52:54:00:e2:e0:02",
+        Duration::from_secs(200),
+    );
 }
 
 #[test]
 fn uefi_http_boot_node_boots_through_the_stack() {
-    netboot(Firmware::UefiHttp, "uefihttp", "52:54:00:e2:e0:03", Duration::from_secs(330));
+    netboot(
+        Firmware::UefiHttp,
+        "uefihttp",
+        "52:54:00:e2:e0:03",
+        Duration::from_secs(330),
+    );
 }

@@ -71,7 +71,11 @@ pub fn run_cmd(cmd: &mut std::process::Command) -> Result<(), String> {
 
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> std::path::PathBuf {
-    let here = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // At run time first: `cargo run` sets it for the checkout being run, while
+    // the compile-time value may belong to another worktree sharing the target dir.
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
     here.parent().map(|p| p.to_path_buf()).unwrap_or(here)
 }
 
