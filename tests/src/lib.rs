@@ -10,17 +10,21 @@ pub mod assets;
 pub mod netns;
 pub mod proc;
 pub mod qemu;
+pub mod stack;
 
 use std::path::PathBuf;
 
 /// The directory holding the workspace's built binaries (`target/debug`),
-/// found from the running test executable (`target/debug/deps/<test>`).
+/// found from the running executable: a test (`target/debug/deps/<test>`) or
+/// xtask (`target/debug/xtask`).
 pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .map(PathBuf::from)
-        .expect("target/<profile> dir")
+    let dir = exe.parent().map(PathBuf::from).expect("executable dir");
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.parent().map(PathBuf::from).unwrap_or(dir)
+    } else {
+        dir
+    }
 }
 
 /// A workspace binary, which must have been built (`cargo xtask test` builds
@@ -33,6 +37,12 @@ pub fn bin(name: &str) -> PathBuf {
         p.display()
     );
     p
+}
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
 }
 
 /// Cache for downloaded and built test assets, kept between runs.

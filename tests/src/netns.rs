@@ -29,8 +29,13 @@ fn ip(args: &[&str]) -> Result<(), String> {
 
 impl Netns {
     /// A fresh namespace with `br0` = `server_cidr` (e.g. `172.16.0.253/24`),
-    /// extra addresses on the bridge, and `tap0` enslaved to it.
-    pub fn with_bridge(server_cidr: &str, extra_cidrs: &[&str]) -> Result<Netns, String> {
+    /// extra addresses on the bridge, and `taps` tap devices `tap0`, `tap1`, ...
+    /// enslaved to it.
+    pub fn with_bridge(
+        server_cidr: &str,
+        extra_cidrs: &[String],
+        taps: usize,
+    ) -> Result<Netns, String> {
         let name = format!(
             "ochami-e2e-{}-{}",
             std::process::id(),
@@ -45,9 +50,12 @@ impl Netns {
         for cidr in extra_cidrs {
             ip(&["-n", n, "addr", "add", cidr, "dev", "br0"])?;
         }
-        ip(&["-n", n, "tuntap", "add", "tap0", "mode", "tap"])?;
-        ip(&["-n", n, "link", "set", "tap0", "master", "br0"])?;
-        ip(&["-n", n, "link", "set", "tap0", "up"])?;
+        for i in 0..taps {
+            let tap = format!("tap{i}");
+            ip(&["-n", n, "tuntap", "add", &tap, "mode", "tap"])?;
+            ip(&["-n", n, "link", "set", &tap, "master", "br0"])?;
+            ip(&["-n", n, "link", "set", &tap, "up"])?;
+        }
         ip(&["-n", n, "link", "set", "br0", "up"])?;
         Ok(ns)
     }

@@ -5,6 +5,7 @@
 
 mod bench;
 mod compose;
+mod demo;
 mod openapi;
 mod test;
 mod up;
@@ -17,6 +18,10 @@ commands:
   up [--data-dir DIR] [--pg-port PORT] [--release]
                     run the stack: PostgreSQL (own cluster in ./.ochami unless
                     SMD_DATABASE_URL/BSS_DATABASE_URL are set), smd on :27779, bss on :27778
+  demo [--nodes N] [--uefi|--uefi-http] [--keep]
+                    the seed's story in a network namespace (root): N simulated BMCs,
+                    magellan discovery, boot parameters, power-on, a live table of
+                    each node's boot stages
   bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
   compose [--check] write deploy/compose.yaml (PostgreSQL, migrations, smd, bss, tftpd, dhcpd-shim)
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
@@ -39,6 +44,7 @@ fn main() -> ExitCode {
         "openapi" => openapi::run(rest),
         "compose" => compose::run(rest),
         "up" => up::run(rest),
+        "demo" => demo::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -89,4 +95,21 @@ pub fn target_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(Into::into)
         .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// `signal(2)`'s "ignore" disposition.
+pub const SIG_IGN: usize = 1;
+
+/// Set SIGINT's disposition: [`SIG_IGN`] or the address of an
+/// `extern "C" fn(i32)` handler that only touches atomics.
+pub fn set_sigint(handler: usize) {
+    extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGINT: i32 = 2;
+    // SAFETY: `signal` has no preconditions; callers pass SIG_IGN or an
+    // async-signal-safe handler.
+    unsafe {
+        signal(SIGINT, handler);
+    }
 }

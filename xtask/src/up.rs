@@ -125,7 +125,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ));
     // From here on Ctrl-C reaches the daemons (same process group); we stay
     // to stop the database once they have drained.
-    ignore_sigint();
+    crate::set_sigint(crate::SIG_IGN);
 
     let health = [
         (
@@ -183,17 +183,5 @@ fn wait_healthy(name: &str, url: &str) -> Result<(), String> {
             ));
         }
         std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn ignore_sigint() {
-    extern "C" {
-        fn signal(signum: i32, handler: usize) -> usize;
-    }
-    const SIGINT: i32 = 2;
-    const SIG_IGN: usize = 1;
-    // SAFETY: installing SIG_IGN for SIGINT has no preconditions.
-    unsafe {
-        signal(SIGINT, SIG_IGN);
     }
 }
