@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use ochami_service::auth::AuthSettings;
 use ochami_service::cli::CommonArgs;
 use ochami_service::config::{self, ConfigError};
 use ochami_service::db::DbSettings;
@@ -23,6 +24,10 @@ pub struct Config {
     /// `BSS_DATABASE_URL`, or OpenCHAMI's `BSS_DBHOST`, `BSS_DBPORT`, ... .
     #[serde(skip)]
     pub db: DbSettings,
+    /// `BSS_JWKS_URL`, `BSS_AUTH_ISSUER`, `BSS_AUTH_AUDIENCES`, `BSS_AUTH_WRITE_SCOPE`:
+    /// bearer-JWT auth, off unless the JWKS URL is set.
+    #[serde(skip)]
+    pub auth: AuthSettings,
     /// `BSS_SMD_URL`: where SMD answers (without `/hsm/v2`).
     pub smd_url: Url,
     /// `BSS_ADVERTISE_ADDRESS`: base URL cloud-init is told to fetch from
@@ -55,6 +60,7 @@ impl Default for Config {
             workers: 0,
             db_pool_size: 16,
             db: DbSettings::default(),
+            auth: AuthSettings::default(),
             smd_url: Url::parse("http://localhost:27779").expect("valid default"),
             advertise_address: None,
             ipxe_server: None,
@@ -72,6 +78,7 @@ impl Config {
     pub fn load(args: &CommonArgs) -> Result<Config, ConfigError> {
         let (mut c, db): (Config, DbSettings) = config::load_pair("BSS_", args.config.as_deref())?;
         c.db = db;
+        c.auth = config::load("BSS_", args.config.as_deref())?;
         if let Some(f) = args.log_format {
             c.log_format = f;
         }

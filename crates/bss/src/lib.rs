@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use ochami_service::auth::{AuthPolicy, Verifier};
+use ochami_service::db::service_metrics;
 use ochami_service::db::{self, Migration};
 use ochami_service::server::HttpService;
 
@@ -81,7 +83,18 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
             }
         }
     });
+    let policy = web::Data::new(AuthPolicy {
+        verifier: Verifier::from_settings(&state.config.auth),
+        is_public: api::is_public,
+    });
+    let smd_cache = state.smd.clone();
+    let metrics = web::Data::new(service_metrics("bss", &state.store.pool()).gauge(
+        "bss_smd_reachable",
+        "1 when the last SMD refresh succeeded",
+        move || if smd_cache.reachable() { 1.0 } else { 0.0 },
+    ));
     HttpService::start(listener, workers, move |cfg| {
+        cfg.app_data(policy.clone()).app_data(metrics.clone());
         api::configure(cfg, state.clone())
     })
     .map_err(|e| format!("cannot start the HTTP server: {e}"))

@@ -105,6 +105,22 @@ pub fn pool(conn: &str, key: &str, max_size: usize) -> Result<Pool, ConfigError>
         .map_err(|e| ConfigError(format!("{key}: {e}")))
 }
 
+/// A service's [`crate::metrics::Metrics`] with its database pool's use as gauges.
+pub fn service_metrics(service: &str, pool: &Pool) -> crate::metrics::Metrics {
+    let (size, available) = (pool.clone(), pool.clone());
+    crate::metrics::Metrics::new(service)
+        .gauge(
+            &format!("{service}_db_pool_connections"),
+            "open database connections",
+            move || size.status().size as f64,
+        )
+        .gauge(
+            &format!("{service}_db_pool_available"),
+            "idle database connections",
+            move || available.status().available as f64,
+        )
+}
+
 /// A pool checkout failure is the database being unavailable: 503.
 pub fn pool_error(e: deadpool_postgres::PoolError) -> Problem {
     tracing::warn!(error = %e, "database unavailable");

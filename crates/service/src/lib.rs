@@ -11,6 +11,8 @@
 //! This crate holds no service's routes or tables.
 
 pub mod auth;
+#[cfg(feature = "test-support")]
+pub mod auth_testing;
 pub mod cli;
 pub mod config;
 pub mod db;

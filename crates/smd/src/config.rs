@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use ochami_service::auth::AuthSettings;
 use ochami_service::cli::CommonArgs;
 use ochami_service::config::{self, ConfigError};
 use ochami_service::db::DbSettings;
@@ -22,6 +23,10 @@ pub struct Config {
     /// `SMD_DATABASE_URL`, or OpenCHAMI's `SMD_DBHOST`, `SMD_DBPORT`, ... .
     #[serde(skip)]
     pub db: DbSettings,
+    /// `SMD_JWKS_URL`, `SMD_AUTH_ISSUER`, `SMD_AUTH_AUDIENCES`, `SMD_AUTH_WRITE_SCOPE`:
+    /// bearer-JWT auth, off unless the JWKS URL is set.
+    #[serde(skip)]
+    pub auth: AuthSettings,
     /// `SMD_HIDE_PASSWORDS` (or OpenCHAMI's `SMD_RVAULT`): never return
     /// RedfishEndpoint passwords from GET.
     pub hide_passwords: bool,
@@ -36,6 +41,7 @@ impl Default for Config {
             workers: 0,
             db_pool_size: 16,
             db: DbSettings::default(),
+            auth: AuthSettings::default(),
             hide_passwords: false,
             rvault: false,
         }
@@ -47,6 +53,7 @@ impl Config {
     pub fn load(args: &CommonArgs) -> Result<Config, ConfigError> {
         let (mut c, db): (Config, DbSettings) = config::load_pair("SMD_", args.config.as_deref())?;
         c.db = db;
+        c.auth = config::load("SMD_", args.config.as_deref())?;
         if let Some(f) = args.log_format {
             c.log_format = f;
         }

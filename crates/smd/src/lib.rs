@@ -12,6 +12,8 @@ pub mod store;
 use std::net::TcpListener;
 
 use actix_web::web;
+use ochami_service::auth::{AuthPolicy, Verifier};
+use ochami_service::db::service_metrics;
 use ochami_service::db::{self, Migration};
 use ochami_service::server::HttpService;
 
@@ -38,11 +40,17 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         .await
         .map_err(|e| e.to_string())?;
     let workers = config.workers;
+    let policy = web::Data::new(AuthPolicy {
+        verifier: Verifier::from_settings(&config.auth),
+        is_public: api::is_public,
+    });
+    let metrics = web::Data::new(service_metrics("smd", &pool));
     let state = web::Data::new(AppState {
         store: store::Store::new(pool),
         config,
     });
     HttpService::start(listener, workers, move |cfg| {
+        cfg.app_data(policy.clone()).app_data(metrics.clone());
         api::configure(cfg, state.clone())
     })
     .map_err(|e| format!("cannot start the HTTP server: {e}"))

@@ -59,6 +59,13 @@ pub fn openapi_json() -> String {
         .expect("the OpenAPI document serialises")
 }
 
+/// OpenCHAMI bss protects only `/boot/v1/bootparameters` (and its index) when
+/// auth is on; boot scripts, cloud-init, hosts and status stay open so nodes
+/// can boot without credentials.
+pub fn is_public(_method: &actix_web::http::Method, path: &str) -> bool {
+    !(path.starts_with("/boot/v1/bootparameters") || path == "/boot/v1")
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     cfg.app_data(state)
         .service(

@@ -17,6 +17,11 @@ pub struct Store {
 }
 
 impl Store {
+    /// The pool (for its use gauges).
+    pub fn pool(&self) -> Pool {
+        self.pool.clone()
+    }
+
     pub fn new(pool: Pool) -> Self {
         Store { pool }
     }

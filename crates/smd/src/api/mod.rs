@@ -130,6 +130,21 @@ pub fn openapi_json() -> String {
         .expect("the OpenAPI document serialises")
 }
 
+/// Routes OpenCHAMI keeps open when auth is on (cmd/smd/routers.go): health,
+/// the enum values, `GET State/Components` and `GET Inventory/EthernetInterfaces`
+/// (which DHCP servers and BSS read), and `/metrics`.
+pub fn is_public(method: &actix_web::http::Method, path: &str) -> bool {
+    use actix_web::http::Method;
+    let read = *method == Method::GET || *method == Method::HEAD;
+    path == "/hsm/v2/service/ready"
+        || path == "/hsm/v2/service/liveness"
+        || path.starts_with("/hsm/v2/service/values")
+        || path == "/metrics"
+        || (read
+            && (path == "/hsm/v2/State/Components"
+                || path == "/hsm/v2/Inventory/EthernetInterfaces"))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     cfg.app_data(state)
         .app_data(web::PayloadConfig::new(ochami_service::http::MAX_BODY))
