@@ -12,12 +12,18 @@ use std::time::{Duration, Instant};
 
 use crate::run_cmd;
 
-const USAGE: &str = "usage: cargo xtask up [--data-dir DIR] [--pg-port PORT] [--release]";
+const USAGE: &str = "usage: cargo xtask up [--data-dir DIR] [--pg-port PORT] [--release] \
+[--interface IF --server-address IP --subnet CIDR [--pool START-END]]";
 
 struct Options {
     data_dir: PathBuf,
     pg_port: u16,
     release: bool,
+    /// Boot network: with an interface, tftpd and dhcpd-shim start too.
+    interface: Option<String>,
+    server_address: Option<String>,
+    subnet: Option<String>,
+    pool: Option<(String, String)>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -25,6 +31,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
         data_dir: crate::workspace_root().join(".ochami"),
         pg_port: 27432,
         release: false,
+        interface: None,
+        server_address: None,
+        subnet: None,
+        pool: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -38,8 +48,19 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .map_err(|_| "--pg-port: expected a port number")?
             }
             "--release" => o.release = true,
+            "--interface" => o.interface = Some(it.next().ok_or(USAGE)?.clone()),
+            "--server-address" => o.server_address = Some(it.next().ok_or(USAGE)?.clone()),
+            "--subnet" => o.subnet = Some(it.next().ok_or(USAGE)?.clone()),
+            "--pool" => {
+                let p = it.next().ok_or(USAGE)?;
+                let (a, b) = p.split_once('-').ok_or("--pool: expected START-END")?;
+                o.pool = Some((a.to_owned(), b.to_owned()));
+            }
             _ => return Err(USAGE.into()),
         }
+    }
+    if o.interface.is_some() && (o.server_address.is_none() || o.subnet.is_none()) {
+        return Err("--interface needs --server-address and --subnet".into());
     }
     Ok(o)
 }
@@ -123,6 +144,41 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ),
         )?,
     ));
+    if let (Some(iface), Some(addr), Some(subnet)) = (&o.interface, &o.server_address, &o.subnet) {
+        children.push((
+            "tftpd",
+            spawn(
+                Command::new(bin_dir.join("tftpd"))
+                    .env("TFTPD_LISTEN", format!("{addr}:69"))
+                    .env("TFTPD_HTTP_LISTEN", format!("{addr}:8080")),
+            )?,
+        ));
+        let pool = o
+            .pool
+            .as_ref()
+            .map(|(a, b)| format!("pool = {{ start = \"{a}\", end = \"{b}\" }}\n"))
+            .unwrap_or_default();
+        let conf = o.data_dir.join("dhcpd-shim.toml");
+        std::fs::write(
+            &conf,
+            format!(
+                "interface = \"{iface}\"\nserver_address = \"{addr}\"\nsmd_url = \"{smd_url}\"\n\
+                 bss_url = \"http://{addr}:{bss_port}\"\ntftp_server = \"{addr}\"\n\
+                 lease_file = \"{leases}\"\nhttp_boot_url = \"http://{addr}:8080/ipxe.efi\"\n\n\
+                 [[subnets]]\ncidr = \"{subnet}\"\nrouters = [\"{addr}\"]\n{pool}lease_time = \"1h\"\n",
+                leases = o.data_dir.join("leases").display()
+            ),
+        )
+        .map_err(|e| format!("{}: {e}", conf.display()))?;
+        children.push((
+            "dhcpd-shim",
+            spawn(
+                Command::new(bin_dir.join("dhcpd-shim"))
+                    .arg("--config")
+                    .arg(&conf),
+            )?,
+        ));
+    }
     // From here on Ctrl-C reaches the daemons (same process group); we stay
     // to stop the database once they have drained.
     crate::set_sigint(crate::SIG_IGN);
@@ -149,6 +205,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "  bss  http://localhost:{bss_port}/boot/v1  (health: {})",
         health[1].1
     );
+    if let Some(addr) = &o.server_address {
+        println!(
+            "  tftpd TFTP {addr}:69, HTTP http://{addr}:8080 (iPXE binaries from /usr/lib/ipxe)"
+        );
+        println!(
+            "  dhcpd-shim on {} (config {})",
+            o.interface.as_deref().unwrap_or("-"),
+            o.data_dir.join("dhcpd-shim.toml").display()
+        );
+    }
     println!("Ctrl-C stops everything.");
 
     let mut failed = false;
