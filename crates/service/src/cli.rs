@@ -14,3 +14,30 @@ pub struct CommonArgs {
     #[arg(long, value_enum, global = true)]
     pub log_format: Option<LogFormat>,
 }
+
+/// The subcommands smd and bss share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+pub enum DaemonCommand {
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// Run a daemon's async entry point on a fresh tokio runtime and turn its
+/// result into the exit code (errors printed as one line).
+pub fn finish(
+    fut: impl std::future::Future<Output = Result<(), String>>,
+) -> std::process::ExitCode {
+    let result = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt.block_on(fut),
+        Err(e) => Err(format!("cannot start the tokio runtime: {e}")),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -286,6 +286,22 @@ pub async fn check_schema(
     }
 }
 
+/// `<service> migrate`: connect to `conn` and apply pending migrations.
+pub async fn migrate_database(
+    conn: &str,
+    service: &str,
+    migrations: &[Migration],
+) -> Result<(), String> {
+    let mut client = connect(conn).await.map_err(|e| e.to_string())?;
+    let applied = migrate(&mut client, service, migrations)
+        .await
+        .map_err(|e| e.to_string())?;
+    if applied.is_empty() {
+        tracing::info!(service, "schema is up to date");
+    }
+    Ok(())
+}
+
 /// Connect one dedicated client (for `migrate`), driving its connection.
 pub async fn connect(conn: &str) -> Result<tokio_postgres::Client, MigrateError> {
     let mut pg =

@@ -37,6 +37,17 @@ impl HttpService {
         Ok(HttpService { addr, server })
     }
 
+    /// Bind `addr` for a daemon; the error names the config key.
+    pub fn bind(addr: SocketAddr, key: &str) -> Result<TcpListener, String> {
+        TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr} ({key}): {e}"))
+    }
+
+    /// Serve until SIGTERM/SIGINT and the drain are done.
+    pub async fn serve(self, name: &str) -> Result<(), String> {
+        tracing::info!(addr = %self.addr, "{name} listening");
+        self.server.await.map_err(|e| e.to_string())
+    }
+
     /// Run in the background (tests, xtask); the handle stops it.
     pub fn spawn(self) -> (SocketAddr, ServerHandle) {
         let handle = self.server.handle();

@@ -58,25 +58,13 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
 
 /// Run the daemon until SIGTERM/SIGINT.
 pub async fn run(config: Config) -> Result<(), String> {
-    let listener = TcpListener::bind(config.listen)
-        .map_err(|e| format!("cannot listen on {} (SMD_LISTEN): {e}", config.listen))?;
-    let service = build(config, listener).await?;
-    tracing::info!(addr = %service.addr, "smd listening");
-    service.server.await.map_err(|e| e.to_string())
+    let listener = HttpService::bind(config.listen, "SMD_LISTEN")?;
+    build(config, listener).await?.serve("smd").await
 }
 
 /// `smd migrate`: apply pending migrations.
 pub async fn migrate(config: &Config) -> Result<(), String> {
-    let mut client = db::connect(&config.database())
-        .await
-        .map_err(|e| e.to_string())?;
-    let applied = db::migrate(&mut client, "smd", MIGRATIONS)
-        .await
-        .map_err(|e| e.to_string())?;
-    if applied.is_empty() {
-        tracing::info!("smd schema is up to date");
-    }
-    Ok(())
+    db::migrate_database(&config.database(), "smd", MIGRATIONS).await
 }
 
 /// The OpenAPI document, as committed in `openapi/smd.json`.

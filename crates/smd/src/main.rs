@@ -1,5 +1,5 @@
-use clap::{Parser, Subcommand};
-use ochami_service::cli::CommonArgs;
+use clap::Parser;
+use ochami_service::cli::{finish, CommonArgs, DaemonCommand};
 
 /// State Management Database: the HSM v2 REST API (port 27779).
 #[derive(Parser)]
@@ -8,37 +8,21 @@ struct Cli {
     #[command(flatten)]
     common: CommonArgs,
     #[command(subcommand)]
-    command: Option<Cmd>,
-}
-
-#[derive(Subcommand)]
-enum Cmd {
-    /// Apply pending database migrations, then exit.
-    Migrate,
-    /// Print the OpenAPI document.
-    Openapi,
+    command: Option<DaemonCommand>,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Some(Cmd::Openapi) = cli.command {
+    if cli.command == Some(DaemonCommand::Openapi) {
         println!("{}", smd::openapi_json());
         return std::process::ExitCode::SUCCESS;
     }
     let config = smd::Config::load(&cli.common).unwrap_or_else(|e| e.exit());
     ochami_service::logging::init(config.log_format);
-    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let result = rt.block_on(async {
+    finish(async {
         match cli.command {
-            Some(Cmd::Migrate) => smd::migrate(&config).await,
+            Some(DaemonCommand::Migrate) => smd::migrate(&config).await,
             _ => smd::run(config).await,
         }
-    });
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    })
 }
