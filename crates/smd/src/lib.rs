@@ -18,11 +18,18 @@ use ochami_service::server::HttpService;
 pub use config::Config;
 
 /// smd's schema, in order. Files live in `migrations/smd/`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../../migrations/smd/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../../migrations/smd/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "groups",
+        sql: include_str!("../../../migrations/smd/0002_groups.sql"),
+    },
+];
 
 /// Shared state of the handlers.
 pub struct AppState {

@@ -11,6 +11,7 @@ use crate::model::component::{
     ComponentsQuery, EnabledPatch, FlagPatch, NidPatch, NidQuery, RolePatch, SoftwareStatusPatch,
     StatePatch,
 };
+use crate::model::group::group_field;
 use crate::store::components::{ComponentFilter, ComponentPatch, Projection};
 use crate::AppState;
 
@@ -88,14 +89,7 @@ fn strs<T: std::fmt::Display>(v: Vec<T>) -> Vec<String> {
 }
 
 /// The GET filters (names case-insensitive, values repeatable).
-fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), Problem> {
-    for unsupported in ["partition", "group"] {
-        if q.has(unsupported) {
-            return Err(Problem::bad_request(format!(
-                "bad query param '{unsupported}': groups and partitions are not supported by this smd"
-            )));
-        }
-    }
+pub(crate) fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), Problem> {
     let nid_start: Vec<i64> = q.parse_all("nid_start")?;
     let nid_end: Vec<i64> = q.parse_all("nid_end")?;
     let n = nid_start.len().max(nid_end.len());
@@ -125,6 +119,8 @@ fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), P
         class: strs(q.parse_all::<Class>("class")?),
         nids: q.parse_all("nid")?,
         nid_ranges,
+        groups: group_params(q, "group")?,
+        partitions: group_params(q, "partition")?,
     };
     let p = Projection::from_flags(
         q.flag("stateonly")?,
@@ -133,6 +129,21 @@ fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), P
         q.flag("nidonly")?,
     );
     Ok((f, p))
+}
+
+/// `group=`/`partition=` values: labels (lower-cased, checked), or `NULL`.
+fn group_params(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
+    q.all(name)
+        .into_iter()
+        .map(|v| {
+            if v.eq_ignore_ascii_case("null") {
+                Ok("NULL".to_owned())
+            } else {
+                group_field(&format!("'{name}'"), v)
+                    .map_err(|e| Problem::bad_request(format!("bad query param {e}")))
+            }
+        })
+        .collect()
 }
 
 fn components_body(components: Vec<Component>) -> HttpResponse {

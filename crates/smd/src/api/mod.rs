@@ -3,6 +3,9 @@
 pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
+pub mod groups;
+pub mod memberships;
+pub mod partitions;
 pub mod redfish_endpoints;
 pub mod service;
 pub mod service_endpoints;
@@ -78,6 +81,26 @@ use crate::AppState;
         service_endpoints::by_service,
         service_endpoints::get_one,
         service_endpoints::delete_one,
+        groups::list,
+        groups::post,
+        groups::labels,
+        groups::get_one,
+        groups::patch_one,
+        groups::delete_one,
+        groups::members_get,
+        groups::members_post,
+        groups::member_delete,
+        partitions::list,
+        partitions::post,
+        partitions::names,
+        partitions::get_one,
+        partitions::patch_one,
+        partitions::delete_one,
+        partitions::members_get,
+        partitions::members_post,
+        partitions::member_delete,
+        memberships::list,
+        memberships::get_one,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -120,6 +143,15 @@ use crate::AppState;
         model::component_endpoint::ComponentEndpointArray,
         model::component_endpoint::ServiceEndpoint,
         model::component_endpoint::ServiceEndpointArray,
+        model::group::Members,
+        model::group::Group,
+        model::group::Partition,
+        model::group::MembersIn,
+        model::group::GroupIn,
+        model::group::PartitionIn,
+        model::group::GroupPatch,
+        model::group::MemberIn,
+        model::group::Membership,
     ))
 )]
 pub struct ApiDoc;
@@ -141,7 +173,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(ethernet_interfaces::routes)
                 .configure(redfish_endpoints::routes)
                 .configure(component_endpoints::routes)
-                .configure(service_endpoints::routes),
+                .configure(service_endpoints::routes)
+                .configure(groups::routes)
+                .configure(partitions::routes)
+                .configure(memberships::routes),
         );
 }
 

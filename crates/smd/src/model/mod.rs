@@ -5,6 +5,7 @@
 pub mod component;
 pub mod component_endpoint;
 pub mod ethernet_interface;
+pub mod group;
 pub mod redfish_endpoint;
 
 use serde::{Deserialize, Deserializer};
