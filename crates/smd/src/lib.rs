@@ -29,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "groups",
         sql: include_str!("../../../migrations/smd/0002_groups.sql"),
     },
+    Migration {
+        version: 3,
+        name: "node_maps",
+        sql: include_str!("../../../migrations/smd/0003_node_maps.sql"),
+    },
 ];
 
 /// Shared state of the handlers.

@@ -5,6 +5,7 @@ pub mod components;
 pub mod ethernet_interfaces;
 pub mod groups;
 pub mod memberships;
+pub mod node_maps;
 pub mod partitions;
 pub mod redfish_endpoints;
 pub mod service;
@@ -101,6 +102,12 @@ use crate::AppState;
         partitions::member_delete,
         memberships::list,
         memberships::get_one,
+        node_maps::list,
+        node_maps::post,
+        node_maps::delete_all,
+        node_maps::get_one,
+        node_maps::put_one,
+        node_maps::delete_one,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -152,6 +159,10 @@ use crate::AppState;
         model::group::GroupPatch,
         model::group::MemberIn,
         model::group::Membership,
+        model::node_map::NodeMap,
+        model::node_map::NodeMapArray,
+        model::node_map::NodeMapIn,
+        model::node_map::NodeMapArrayIn,
     ))
 )]
 pub struct ApiDoc;
@@ -176,7 +187,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(service_endpoints::routes)
                 .configure(groups::routes)
                 .configure(partitions::routes)
-                .configure(memberships::routes),
+                .configure(memberships::routes)
+                .configure(node_maps::routes),
         );
 }
 
