@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "node_maps",
         sql: include_str!("../../../migrations/smd/0003_node_maps.sql"),
     },
+    Migration {
+        version: 4,
+        name: "power_maps",
+        sql: include_str!("../../../migrations/smd/0004_power_maps.sql"),
+    },
 ];
 
 /// Shared state of the handlers.

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod memberships;
 pub mod node_maps;
 pub mod partitions;
+pub mod power_maps;
 pub mod redfish_endpoints;
 pub mod service;
 pub mod service_endpoints;
@@ -108,6 +109,12 @@ use crate::AppState;
         node_maps::get_one,
         node_maps::put_one,
         node_maps::delete_one,
+        power_maps::list,
+        power_maps::post,
+        power_maps::delete_all,
+        power_maps::get_one,
+        power_maps::put_one,
+        power_maps::delete_one,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -163,6 +170,8 @@ use crate::AppState;
         model::node_map::NodeMapArray,
         model::node_map::NodeMapIn,
         model::node_map::NodeMapArrayIn,
+        model::power_map::PowerMap,
+        model::power_map::PowerMapIn,
     ))
 )]
 pub struct ApiDoc;
@@ -188,7 +197,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(groups::routes)
                 .configure(partitions::routes)
                 .configure(memberships::routes)
-                .configure(node_maps::routes),
+                .configure(node_maps::routes)
+                .configure(power_maps::routes),
         );
 }
 

@@ -7,6 +7,7 @@ pub mod components;
 pub mod ethernet_interfaces;
 pub mod groups;
 pub mod node_maps;
+pub mod power_maps;
 pub mod redfish_endpoints;
 pub mod service_endpoints;
 
