@@ -133,6 +133,45 @@ async fn group_lifecycle() {
     assert_eq!(s, 404);
     assert_eq!(b["detail"], "group has no such member.");
 
+    // PUT replaces the member set.
+    let res = client()
+        .put(smd.at("/hsm/v2/groups/blue/members"))
+        .json(&json!({"ids": [N3, N1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["location"], "/hsm/v2/groups/blue/members");
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(
+        b,
+        json!([{"URI": format!("/hsm/v2/groups/blue/members/{N3}")},
+               {"URI": format!("/hsm/v2/groups/blue/members/{N1}")}])
+    );
+    let (_, b) = get_json(smd.at("/hsm/v2/groups/blue/members")).await;
+    assert_eq!(b, json!({"ids": [N1, N3]}));
+    let (s, _) = send(
+        client()
+            .put(smd.at("/hsm/v2/groups/blue/members"))
+            .json(&json!({"ids": ["x9c0s0b0n0"]})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, b) = send(
+        client()
+            .put(smd.at("/hsm/v2/groups/nope/members"))
+            .json(&json!({"ids": []})),
+    )
+    .await;
+    assert_eq!((s, b["detail"].as_str()), (404, Some("no such group.")));
+    let res = client()
+        .put(smd.at("/hsm/v2/groups/blue/members"))
+        .json(&json!({"ids": [N1, N2]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
     // Deleting a component drops its memberships.
     let (s, _) = send(client().delete(smd.at(&format!("/hsm/v2/State/Components/{N1}")))).await;
     assert_eq!(s, 200);

@@ -8,7 +8,7 @@ use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
 use serde_json::json as j;
 
 use super::{json, ok_message, xname_param};
-use crate::model::group::{group_field, Group, GroupIn, GroupPatch, MemberIn, Members};
+use crate::model::group::{group_field, Group, GroupIn, GroupPatch, MemberIn, Members, MembersIn};
 use crate::store::groups::{Kind, SetRow};
 use crate::AppState;
 
@@ -38,7 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource(format!("{BASE}/{{label}}/members"))
             .route(web::get().to(members_get))
             .route(web::post().to(members_post))
-            .default_service(allow("GET, POST")),
+            .route(web::put().to(members_put))
+            .default_service(allow("GET, POST, PUT")),
     )
     .service(
         web::resource(format!("{BASE}/{{label}}/members/{{xname}}"))
@@ -249,6 +250,44 @@ pub async fn members_post(
     } else {
         Err(Problem::not_found("no such group."))
     }
+}
+
+/// Replace the members (`{"ids":[..]}`): 201 with a URI per member, 204
+/// when the group is left empty.
+#[utoipa::path(put, path = "/hsm/v2/groups/{label}/members", tag = "groups",
+    params(("label" = String, Path)), request_body = MembersIn,
+    responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
+        (status = 204), (status = 400, body = ochami_types::ProblemDetails),
+        (status = 404, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
+pub async fn members_put(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: ApiJson<MembersIn>,
+) -> Result<HttpResponse, Problem> {
+    let label = name_param("label", &path)?;
+    let ids: Vec<String> = body.0.ids.iter().map(|x| x.as_str().to_owned()).collect();
+    if !state
+        .store
+        .replace_members(Kind::Group, &label, &ids)
+        .await?
+    {
+        return Err(Problem::not_found("no such group."));
+    }
+    let base = format!("{URI_BASE}/{label}/members");
+    let uris: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| j!({ "URI": format!("{base}/{id}") }))
+        .collect();
+    let location = match ids.as_slice() {
+        [] => return Ok(HttpResponse::NoContent().finish()),
+        [one] => format!("{base}/{one}"),
+        _ => base,
+    };
+    let mut res = json(StatusCode::CREATED, &uris);
+    if let Ok(v) = header::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
 }
 
 /// Remove a member.

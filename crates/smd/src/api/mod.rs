@@ -91,6 +91,7 @@ use crate::AppState;
         groups::delete_one,
         groups::members_get,
         groups::members_post,
+        groups::members_put,
         groups::member_delete,
         partitions::list,
         partitions::post,

@@ -279,6 +279,54 @@ impl Store {
         Ok(true)
     }
 
+    /// Replace the members; `Ok(false)` when there is no such set.
+    pub async fn replace_members(
+        &self,
+        kind: Kind,
+        name: &str,
+        ids: &[String],
+    ) -> Result<bool, Problem> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT exclusive_group FROM component_groups WHERE kind = $1 AND name = $2 \
+                 FOR UPDATE",
+                &[&kind.as_str(), &name],
+            )
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(false);
+        };
+        let exclusive: String = row.get(0);
+        if let Some(x) = missing_component(&*tx, ids).await? {
+            return Err(Problem::bad_request(format!(
+                "ids: '{x}' is not an existing component"
+            )));
+        }
+        tx.execute(
+            "DELETE FROM component_group_members WHERE kind = $1 AND name = $2",
+            &[&kind.as_str(), &name],
+        )
+        .await
+        .map_err(db_error)?;
+        tx.execute(
+            "INSERT INTO component_group_members (kind, name, component_id, namespace) \
+             SELECT $1, $2, x, $4 FROM unnest($3::text[]) x",
+            &[
+                &kind.as_str(),
+                &name,
+                &ids,
+                &kind.namespace(name, &exclusive),
+            ],
+        )
+        .await
+        .map_err(member_error(kind, true))?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
     /// Remove one member: (set exists, member was there).
     pub async fn remove_member(
         &self,
