@@ -20,11 +20,28 @@ use ochami_service::server::HttpService;
 pub use config::Config;
 
 /// smd's schema, in order. Files live in `migrations/smd/`.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../../migrations/smd/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../../migrations/smd/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "groups",
+        sql: include_str!("../../../migrations/smd/0002_groups.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "node_maps",
+        sql: include_str!("../../../migrations/smd/0003_node_maps.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "power_maps",
+        sql: include_str!("../../../migrations/smd/0004_power_maps.sql"),
+    },
+];
 
 /// Shared state of the handlers.
 pub struct AppState {

@@ -131,7 +131,8 @@ async fn bad_filters_are_400_naming_the_param() {
         ("id=notanxname", "id"),
         ("nid=abc", "nid"),
         ("enabled=maybe", "enabled"),
-        ("group=g1", "group"),
+        ("group=g%21", "group"),
+        ("partition=p%20q", "partition"),
     ] {
         let res = client()
             .get(smd.at(&format!("/hsm/v2/State/Components?{q}")))

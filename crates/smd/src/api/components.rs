@@ -11,6 +11,7 @@ use crate::model::component::{
     ComponentsQuery, EnabledPatch, FlagPatch, NidPatch, NidQuery, RolePatch, SoftwareStatusPatch,
     StatePatch,
 };
+use crate::model::group::group_field;
 use crate::store::components::{ComponentFilter, ComponentPatch, Projection};
 use crate::AppState;
 
@@ -88,14 +89,7 @@ fn strs<T: std::fmt::Display>(v: Vec<T>) -> Vec<String> {
 }
 
 /// The GET filters (names case-insensitive, values repeatable).
-fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), Problem> {
-    for unsupported in ["partition", "group"] {
-        if q.has(unsupported) {
-            return Err(Problem::bad_request(format!(
-                "bad query param '{unsupported}': groups and partitions are not supported by this smd"
-            )));
-        }
-    }
+pub(crate) fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), Problem> {
     let nid_start: Vec<i64> = q.parse_all("nid_start")?;
     let nid_end: Vec<i64> = q.parse_all("nid_end")?;
     let n = nid_start.len().max(nid_end.len());
@@ -125,6 +119,8 @@ fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), P
         class: strs(q.parse_all::<Class>("class")?),
         nids: q.parse_all("nid")?,
         nid_ranges,
+        groups: group_params(q, "group")?,
+        partitions: group_params(q, "partition")?,
     };
     let p = Projection::from_flags(
         q.flag("stateonly")?,
@@ -133,6 +129,21 @@ fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), P
         q.flag("nidonly")?,
     );
     Ok((f, p))
+}
+
+/// `group=`/`partition=` values: labels (lower-cased, checked), or `NULL`.
+fn group_params(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
+    q.all(name)
+        .into_iter()
+        .map(|v| {
+            if v.eq_ignore_ascii_case("null") {
+                Ok("NULL".to_owned())
+            } else {
+                group_field(&format!("'{name}'"), v)
+                    .map_err(|e| Problem::bad_request(format!("bad query param {e}")))
+            }
+        })
+        .collect()
 }
 
 fn components_body(components: Vec<Component>) -> HttpResponse {
@@ -174,6 +185,48 @@ fn row_of(c: &ComponentIn, at: &str, url_id: Option<&Xname>) -> Result<Component
     Ok(c.to_row(id))
 }
 
+/// Nodes given without NID or Role take them from Defaults/NodeMaps (as
+/// OpenCHAMI's GetCompDefaults); values in the body win.
+async fn apply_node_maps(
+    state: &AppState,
+    inputs: &[ComponentIn],
+    rows: &mut [Component],
+) -> Result<(), Problem> {
+    let wants = |r: &Component, c: &ComponentIn| {
+        (r.type_ == HmsType::Node.as_str() || r.type_ == HmsType::VirtualNode.as_str())
+            && (c.nid.is_none() || c.role.is_none())
+    };
+    let ids: Vec<String> = rows
+        .iter()
+        .zip(inputs)
+        .filter(|(r, c)| wants(r, c))
+        .map(|(r, _)| r.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let maps: std::collections::HashMap<String, _> = state
+        .store
+        .node_maps(Some(&ids))
+        .await?
+        .into_iter()
+        .map(|m| (m.id.clone(), m))
+        .collect();
+    for (r, c) in rows.iter_mut().zip(inputs) {
+        let Some(m) = maps.get(&r.id) else { continue };
+        if c.nid.is_none() {
+            r.nid = Some(m.nid);
+        }
+        if c.role.is_none() && !m.role.is_empty() {
+            r.role = m.role.clone();
+            if c.sub_role.is_none() {
+                r.sub_role = m.sub_role.clone();
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Create or update components in one transaction; existing ones change only
 /// with `Force` (State, Flag, Subtype, NetType, Arch).
 #[utoipa::path(post, path = "/hsm/v2/State/Components", tag = "components",
@@ -193,6 +246,8 @@ pub async fn post(
         .enumerate()
         .map(|(i, c)| row_of(c, &format!("Components[{i}]"), None))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = rows;
+    apply_node_maps(&state, &body.components, &mut rows).await?;
     state.store.upsert_components(&rows, body.force).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -230,8 +285,9 @@ pub async fn put_one(
     body: ApiJson<ComponentPut>,
 ) -> Result<HttpResponse, Problem> {
     let id = xname_param(&path)?;
-    let row = row_of(&body.0.component, "Component", Some(&id))?;
-    state.store.upsert_components(&[row], body.0.force).await?;
+    let mut rows = [row_of(&body.0.component, "Component", Some(&id))?];
+    apply_node_maps(&state, std::slice::from_ref(&body.0.component), &mut rows).await?;
+    state.store.upsert_components(&rows, body.0.force).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -3,6 +3,11 @@
 pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
+pub mod groups;
+pub mod memberships;
+pub mod node_maps;
+pub mod partitions;
+pub mod power_maps;
 pub mod redfish_endpoints;
 pub mod service;
 pub mod service_endpoints;
@@ -78,6 +83,39 @@ use crate::AppState;
         service_endpoints::by_service,
         service_endpoints::get_one,
         service_endpoints::delete_one,
+        groups::list,
+        groups::post,
+        groups::labels,
+        groups::get_one,
+        groups::patch_one,
+        groups::delete_one,
+        groups::members_get,
+        groups::members_post,
+        groups::members_put,
+        groups::member_delete,
+        partitions::list,
+        partitions::post,
+        partitions::names,
+        partitions::get_one,
+        partitions::patch_one,
+        partitions::delete_one,
+        partitions::members_get,
+        partitions::members_post,
+        partitions::member_delete,
+        memberships::list,
+        memberships::get_one,
+        node_maps::list,
+        node_maps::post,
+        node_maps::delete_all,
+        node_maps::get_one,
+        node_maps::put_one,
+        node_maps::delete_one,
+        power_maps::list,
+        power_maps::post,
+        power_maps::delete_all,
+        power_maps::get_one,
+        power_maps::put_one,
+        power_maps::delete_one,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -120,6 +158,21 @@ use crate::AppState;
         model::component_endpoint::ComponentEndpointArray,
         model::component_endpoint::ServiceEndpoint,
         model::component_endpoint::ServiceEndpointArray,
+        model::group::Members,
+        model::group::Group,
+        model::group::Partition,
+        model::group::MembersIn,
+        model::group::GroupIn,
+        model::group::PartitionIn,
+        model::group::GroupPatch,
+        model::group::MemberIn,
+        model::group::Membership,
+        model::node_map::NodeMap,
+        model::node_map::NodeMapArray,
+        model::node_map::NodeMapIn,
+        model::node_map::NodeMapArrayIn,
+        model::power_map::PowerMap,
+        model::power_map::PowerMapIn,
     ))
 )]
 pub struct ApiDoc;
@@ -156,7 +209,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(ethernet_interfaces::routes)
                 .configure(redfish_endpoints::routes)
                 .configure(component_endpoints::routes)
-                .configure(service_endpoints::routes),
+                .configure(service_endpoints::routes)
+                .configure(groups::routes)
+                .configure(partitions::routes)
+                .configure(memberships::routes)
+                .configure(node_maps::routes)
+                .configure(power_maps::routes),
         );
 }
 

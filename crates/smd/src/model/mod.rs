@@ -5,6 +5,9 @@
 pub mod component;
 pub mod component_endpoint;
 pub mod ethernet_interface;
+pub mod group;
+pub mod node_map;
+pub mod power_map;
 pub mod redfish_endpoint;
 
 use serde::{Deserialize, Deserializer};

@@ -53,10 +53,14 @@ pub struct ComponentFilter {
     pub nids: Vec<i64>,
     /// Inclusive NID ranges (`nid_start`/`nid_end`, `NIDRanges`); ORed with `nids`.
     pub nid_ranges: Vec<(Option<i64>, Option<i64>)>,
+    /// Member of any of these groups (`NULL`: of no group).
+    pub groups: Vec<String>,
+    /// Member of any of these partitions (`NULL`: of no partition).
+    pub partitions: Vec<String>,
 }
 
 impl ComponentFilter {
-    fn to_where(&self) -> Where {
+    pub(crate) fn to_where(&self) -> Where {
         let mut w = Where::default();
         w.any("id", self.ids.clone());
         if let Some(p) = &self.under {
@@ -87,6 +91,32 @@ impl ComponentFilter {
                 ors.push("(nid >= $? AND nid <= $?)".to_owned());
                 params.push(Box::new(lo.unwrap_or(i64::MIN)));
                 params.push(Box::new(hi.unwrap_or(i64::MAX)));
+            }
+            w.push(&format!("({})", ors.join(" OR ")), params);
+        }
+        for (kind, vals) in [("group", &self.groups), ("partition", &self.partitions)] {
+            if vals.is_empty() {
+                continue;
+            }
+            let (nulls, names): (Vec<&String>, Vec<&String>) =
+                vals.iter().partition(|v| v.eq_ignore_ascii_case("null"));
+            let mut ors = Vec::new();
+            let mut params: Vec<super::Param> = Vec::new();
+            if !names.is_empty() {
+                ors.push(
+                    "id IN (SELECT component_id FROM component_group_members \
+                     WHERE kind = $? AND name = ANY($?))",
+                );
+                params.push(Box::new(kind));
+                params.push(Box::new(
+                    names.into_iter().cloned().collect::<Vec<String>>(),
+                ));
+            }
+            if !nulls.is_empty() {
+                ors.push(
+                    "id NOT IN (SELECT component_id FROM component_group_members WHERE kind = $?)",
+                );
+                params.push(Box::new(kind));
             }
             w.push(&format!("({})", ors.join(" OR ")), params);
         }

@@ -5,6 +5,9 @@
 pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
+pub mod groups;
+pub mod node_maps;
+pub mod power_maps;
 pub mod redfish_endpoints;
 pub mod service_endpoints;
 

@@ -271,7 +271,7 @@ async fn write_cep<C: GenericClient>(tx: &C, c: &CepRow) -> Result<(), Problem> 
     Ok(())
 }
 
-/// NID for a node: keep the one it has; else k+1 when free; else the
+/// NID for a node: keep the one it has; else its NodeMaps NID; else k+1 when free; else the
 /// smallest free NID above k+1. Must run under `NID_LOCK`.
 async fn pick_nid<C: GenericClient>(tx: &C, id: &str, k: u32) -> Result<i64, Problem> {
     if let Some(row) = tx
@@ -279,6 +279,14 @@ async fn pick_nid<C: GenericClient>(tx: &C, id: &str, k: u32) -> Result<i64, Pro
             "SELECT nid FROM components WHERE id = $1 AND nid IS NOT NULL",
             &[&id],
         )
+        .await
+        .map_err(db_error)?
+    {
+        return Ok(row.get(0));
+    }
+    // A Defaults/NodeMaps entry gives the NID.
+    if let Some(row) = tx
+        .query_opt("SELECT nid FROM node_maps WHERE id = $1", &[&id])
         .await
         .map_err(db_error)?
     {
@@ -326,8 +334,10 @@ async fn apply_plan<C: GenericClient>(tx: &C, plan: &Plan, force: bool) -> Resul
     for n in &plan.nodes {
         let nid = pick_nid(tx, n.id.as_str(), n.k).await?;
         tx.execute(
-            "INSERT INTO components (id, type, state, flag, enabled, role, nid) \
-             VALUES ($1, $2, 'On', 'OK', TRUE, 'Compute', $3) \
+            "INSERT INTO components (id, type, state, flag, enabled, role, sub_role, nid) \
+             VALUES ($1, $2, 'On', 'OK', TRUE, \
+               COALESCE((SELECT NULLIF(role, '') FROM node_maps WHERE id = $1), 'Compute'), \
+               COALESCE((SELECT sub_role FROM node_maps WHERE id = $1 AND role <> ''), ''), $3) \
              ON CONFLICT (id) DO UPDATE SET state = 'On', flag = 'OK', enabled = TRUE, \
              nid = COALESCE(components.nid, EXCLUDED.nid)",
             &[&n.id.as_str(), &n.id.hms_type().as_str(), &nid],

@@ -1,0 +1,125 @@
+//! /sysinfo/powermaps.
+
+use ochami_testkit::spawn_smd;
+use serde_json::{json, Value};
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+const BASE: &str = "/hsm/v2/sysinfo/powermaps";
+
+async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn get_json(url: String) -> (u16, Value) {
+    send(client().get(url)).await
+}
+
+#[tokio::test]
+async fn power_maps_crud() {
+    let smd = spawn_smd().await;
+    let (s, b) = get_json(smd.at(BASE)).await;
+    assert_eq!((s, b), (200, json!([])));
+    let (s, b) = send(client().post(smd.at(BASE)).json(&json!([
+        {"id": "x0c0s1b0n0", "poweredBy": ["x0m0p0j1", "X0M0P0J2", "x0m0p0j1"]},
+        {"id": "x0c0s2b0n0"},
+    ])))
+    .await;
+    assert_eq!(
+        (s, b),
+        (
+            200,
+            json!({"code": 0, "message": "Created or modified 2 entries"})
+        )
+    );
+    let (_, b) = get_json(smd.at(BASE)).await;
+    assert_eq!(
+        b,
+        json!([
+            {"id": "x0c0s1b0n0", "poweredBy": ["x0m0p0j1", "x0m0p0j2"]},
+            {"id": "x0c0s2b0n0"},
+        ])
+    );
+    let (s, b) = get_json(smd.at(&format!("{BASE}/X0C0S1B0N0"))).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["poweredBy"], json!(["x0m0p0j1", "x0m0p0j2"]));
+    let (s, b) = send(
+        client()
+            .put(smd.at(&format!("{BASE}/x0c0s2b0n0")))
+            .json(&json!({"poweredBy": ["x0m0p0j3"]})),
+    )
+    .await;
+    assert_eq!(
+        (s, b),
+        (200, json!({"id": "x0c0s2b0n0", "poweredBy": ["x0m0p0j3"]}))
+    );
+    let (s, b) = send(client().delete(smd.at(&format!("{BASE}/x0c0s2b0n0")))).await;
+    assert_eq!(
+        (s, b),
+        (200, json!({"code": 0, "message": "deleted 1 entry"}))
+    );
+    let (s, b) = get_json(smd.at(&format!("{BASE}/x0c0s2b0n0"))).await;
+    assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
+    let (s, b) = send(client().delete(smd.at(&format!("{BASE}/x0c0s2b0n0")))).await;
+    assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
+    let (s, b) = send(client().delete(smd.at(BASE))).await;
+    assert_eq!(
+        (s, b),
+        (200, json!({"code": 0, "message": "deleted 1 entries"}))
+    );
+    let (s, b) = send(client().delete(smd.at(BASE))).await;
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (404, Some("no entries to delete"))
+    );
+}
+
+#[tokio::test]
+async fn power_map_errors() {
+    let smd = spawn_smd().await;
+    for (body, needle) in [
+        (json!([{"poweredBy": []}]), "[0].id: missing"),
+        (json!([{"id": "bogus"}]), "[0].id"),
+        (
+            json!([{"id": "x0c0s1b0n0", "poweredBy": ["nope"]}]),
+            "[0].poweredBy[0]",
+        ),
+        (json!({"id": "x0c0s1b0n0"}), "invalid JSON body"),
+    ] {
+        let (s, b) = send(client().post(smd.at(BASE)).json(&body)).await;
+        assert_eq!(s, 400, "{body}");
+        assert!(
+            b["detail"].as_str().unwrap().contains(needle),
+            "{body}: {b}"
+        );
+    }
+    // One bad entry: nothing written.
+    let (s, _) = send(client().post(smd.at(BASE)).json(&json!([
+        {"id": "x0c0s1b0n0"}, {"id": "x0c0s2b0n0", "poweredBy": ["x"]}
+    ])))
+    .await;
+    assert_eq!(s, 400);
+    let (_, b) = get_json(smd.at(BASE)).await;
+    assert_eq!(b, json!([]));
+    let (s, b) = send(
+        client()
+            .put(smd.at(&format!("{BASE}/x0c0s1b0n0")))
+            .json(&json!({"id": "x0c0s2b0n0"})),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(
+        b["detail"].as_str().unwrap().contains("does not match"),
+        "{b}"
+    );
+    let (s, _) = get_json(smd.at(&format!("{BASE}/notanxname"))).await;
+    assert_eq!(s, 400);
+    let res = client().patch(smd.at(BASE)).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "GET, POST, DELETE");
+}
