@@ -156,9 +156,28 @@ impl SmdClient {
     /// Limit: every SMD request gives up after this long.
     pub const TIMEOUT: Duration = Duration::from_secs(10);
 
+    /// A client for SMD at `base`. With auth on in SMD, the token comes from
+    /// `DHCPD_SHIM_ACCESS_TOKEN` (or magellan's `ACCESS_TOKEN`) and is sent as
+    /// a bearer token on every request.
     pub fn new(base: &Url) -> Result<Self, String> {
+        let token = std::env::var("DHCPD_SHIM_ACCESS_TOKEN")
+            .or_else(|_| std::env::var("ACCESS_TOKEN"))
+            .ok();
+        Self::with_token(base, token.as_deref().filter(|t| !t.is_empty()))
+    }
+
+    pub fn with_token(base: &Url, token: Option<&str>) -> Result<Self, String> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(t) = token {
+            let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}"))
+                .map_err(|_| "the access token is not a valid header value".to_owned())?;
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         let http = reqwest::Client::builder()
             .timeout(Self::TIMEOUT)
+            .default_headers(headers)
+            // SMD is on the cluster network; a site's HTTP proxy must not intercept it.
+            .no_proxy()
             .build()
             .map_err(|e| format!("cannot build HTTP client: {e}"))?;
         Ok(SmdClient {
@@ -235,5 +254,32 @@ impl SmdClient {
             200..=299 | 409 => Ok(()),
             s => Err(format!("POST {url}: HTTP {s}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[tokio::test]
+    async fn the_access_token_is_sent_as_a_bearer_header() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 4096];
+            let n = conn.read(&mut buf).unwrap();
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n[]");
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        });
+        let url = Url::parse(&format!("http://{addr}")).unwrap();
+        let client = SmdClient::with_token(&url, Some("tok123")).unwrap();
+        let _ = client.fetch().await;
+        let request = seen.join().unwrap().to_ascii_lowercase();
+        assert!(
+            request.contains("authorization: bearer tok123"),
+            "{request}"
+        );
     }
 }
