@@ -55,11 +55,5 @@ pub fn cache_dir() -> PathBuf {
     d
 }
 
-/// True when running as root (namespaces, taps and port 67/69 need it).
-pub fn is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false)
-}
+/// True when running as root (namespaces, taps and ports 67/69 need it).
+pub use localpg::is_root;

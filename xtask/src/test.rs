@@ -56,12 +56,7 @@ pub fn ensure_python_tools() -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    if !root {
+    if !localpg::is_root() {
         eprintln!(
             "xtask: missing Python tools ({}); tests using them will skip. Install with: pip install {}",
             missing.join(", "),
@@ -98,12 +93,7 @@ pub fn ensure_packages() -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    if !root {
+    if !localpg::is_root() {
         return Err(format!(
             "missing system packages: {}; install them with: sudo apt-get install -y {}",
             missing.join(", "),

@@ -55,7 +55,9 @@ pub fn find_bin() -> Result<PathBuf, String> {
         .into())
 }
 
-fn is_root() -> bool {
+/// True when this process runs as root (the server must then run as
+/// another user; callers use it for their own root-only steps too).
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
