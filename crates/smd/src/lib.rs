@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "power_maps",
         sql: include_str!("../../../migrations/smd/0004_power_maps.sql"),
     },
+    Migration {
+        version: 5,
+        name: "locks",
+        sql: include_str!("../../../migrations/smd/0005_locks.sql"),
+    },
 ];
 
 /// Shared state of the handlers.

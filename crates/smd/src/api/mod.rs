@@ -4,6 +4,7 @@ pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
 pub mod groups;
+pub mod locks;
 pub mod memberships;
 pub mod node_maps;
 pub mod partitions;
@@ -116,6 +117,19 @@ use crate::AppState;
         power_maps::get_one,
         power_maps::put_one,
         power_maps::delete_one,
+        locks::reservations_create,
+        locks::reservations_remove,
+        locks::reservations_release,
+        locks::service_reservations_create,
+        locks::service_reservations_renew,
+        locks::service_reservations_release,
+        locks::service_reservations_check,
+        locks::status_get,
+        locks::status_post,
+        locks::lock,
+        locks::unlock,
+        locks::repair,
+        locks::disable,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -173,6 +187,18 @@ use crate::AppState;
         model::node_map::NodeMapArrayIn,
         model::power_map::PowerMap,
         model::power_map::PowerMapIn,
+        model::lock::LockFilter,
+        model::lock::XnameWithKey,
+        model::lock::ReservationKeys,
+        model::lock::DeputyKeys,
+        model::lock::ReservationSuccess,
+        model::lock::LockFailure,
+        model::lock::ReservationResult,
+        model::lock::Counts,
+        model::lock::ComponentIds,
+        model::lock::UpdateResult,
+        model::lock::LockStatus,
+        model::lock::LockStatusArray,
     ))
 )]
 pub struct ApiDoc;
@@ -214,7 +240,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(partitions::routes)
                 .configure(memberships::routes)
                 .configure(node_maps::routes)
-                .configure(power_maps::routes),
+                .configure(power_maps::routes)
+                .configure(locks::routes),
         );
 }
 
