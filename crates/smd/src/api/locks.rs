@@ -42,7 +42,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
     };
     post("/reservations", cfg, web::post().to(reservations_create));
-    post("/reservations/remove", cfg, web::post().to(reservations_remove));
+    post(
+        "/reservations/remove",
+        cfg,
+        web::post().to(reservations_remove),
+    );
     post(
         "/reservations/release",
         cfg,
@@ -218,7 +222,9 @@ async fn release(state: &AppState, b: ReservationKeys) -> Result<HttpResponse, P
     duration_limit(b.reservation_duration)?;
     let rigid = rigid(&b.processing_model)?;
     let keys = keys("ReservationKeys", "Reservation Key", b.reservation_keys)?;
-    Ok(update(state.store.release_reservations(&keys, rigid).await?))
+    Ok(update(
+        state.store.release_reservations(&keys, rigid).await?,
+    ))
 }
 
 /// Release reservations with their reservation keys.
@@ -242,7 +248,10 @@ pub async fn service_reservations_create(
     let f = body.0;
     let rigid = rigid(&f.processing_model)?;
     let minutes = duration(f.reservation_duration)?;
-    let r = state.store.reserve(&select(f)?, rigid, Some(minutes)).await?;
+    let r = state
+        .store
+        .reserve(&select(f)?, rigid, Some(minutes))
+        .await?;
     Ok(reservation(r))
 }
 
@@ -300,7 +309,10 @@ fn bool_params(q: &QueryParams, name: &str) -> Result<Vec<bool>, Problem> {
         .collect()
 }
 
-fn status_body(components: Vec<crate::model::lock::LockStatus>, not_found: Vec<String>) -> HttpResponse {
+fn status_body(
+    components: Vec<crate::model::lock::LockStatus>,
+    not_found: Vec<String>,
+) -> HttpResponse {
     json(
         StatusCode::OK,
         &LockStatusArray {
@@ -318,7 +330,10 @@ fn status_body(components: Vec<crate::model::lock::LockStatus>, not_found: Vec<S
         ("Locked" = Option<bool>, Query), ("Reserved" = Option<bool>, Query),
         ("ReservationDisabled" = Option<bool>, Query)),
     responses((status = 200, body = LockStatusArray), (status = 400, body = ochami_types::ProblemDetails)))]
-pub async fn status_get(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResponse, Problem> {
+pub async fn status_get(
+    state: web::Data<AppState>,
+    q: QueryParams,
+) -> Result<HttpResponse, Problem> {
     // OpenCHAMI honours only the first Reserved value.
     let reserved = bool_params(&q, "Reserved")?.into_iter().take(1).collect();
     let sel = LockSelect {

@@ -132,7 +132,12 @@ impl ProcessingModel {
 /// (OpenCHAMI `CompLockV2Filter`). Field names as HSM's, case variants accepted.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct LockFilter {
-    #[serde(rename = "ComponentIDs", alias = "componentids", alias = "ComponentIds", default)]
+    #[serde(
+        rename = "ComponentIDs",
+        alias = "componentids",
+        alias = "ComponentIds",
+        default
+    )]
     #[schema(value_type = Vec<String>)]
     pub component_ids: Vec<Xname>,
     #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nids_de")]
@@ -145,7 +150,12 @@ pub struct LockFilter {
     pub state: Vec<State>,
     #[serde(rename = "Flag", alias = "flag", default)]
     pub flag: Vec<Flag>,
-    #[serde(rename = "Enabled", alias = "enabled", default, deserialize_with = "bools_de")]
+    #[serde(
+        rename = "Enabled",
+        alias = "enabled",
+        default,
+        deserialize_with = "bools_de"
+    )]
     #[schema(value_type = Vec<String>)]
     pub enabled: Vec<bool>,
     #[serde(
@@ -170,7 +180,12 @@ pub struct LockFilter {
     #[serde(rename = "Partition", alias = "partition", default)]
     pub partition: Vec<String>,
     /// Status queries only: select by lock flags (`"true"`/`"false"`).
-    #[serde(rename = "Locked", alias = "locked", default, deserialize_with = "bools_de")]
+    #[serde(
+        rename = "Locked",
+        alias = "locked",
+        default,
+        deserialize_with = "bools_de"
+    )]
     #[schema(value_type = Vec<String>)]
     pub locked: Vec<bool>,
     #[serde(
@@ -181,17 +196,18 @@ pub struct LockFilter {
     )]
     #[schema(value_type = Vec<String>)]
     pub reservation_disabled: Vec<bool>,
-    #[serde(rename = "Reserved", alias = "reserved", default, deserialize_with = "bools_de")]
+    #[serde(
+        rename = "Reserved",
+        alias = "reserved",
+        default,
+        deserialize_with = "bools_de"
+    )]
     #[schema(value_type = Vec<String>)]
     pub reserved: Vec<bool>,
     #[serde(rename = "ProcessingModel", alias = "processingmodel", default)]
     pub processing_model: String,
     /// Minutes (service reservations only, 1 to 15).
-    #[serde(
-        rename = "ReservationDuration",
-        alias = "reservationduration",
-        default
-    )]
+    #[serde(rename = "ReservationDuration", alias = "reservationduration", default)]
     pub reservation_duration: Option<i64>,
 }
 
@@ -213,11 +229,7 @@ pub struct ReservationKeys {
     #[serde(rename = "ProcessingModel", alias = "processingmodel", default)]
     pub processing_model: String,
     /// Minutes (renew only, 1 to 15).
-    #[serde(
-        rename = "ReservationDuration",
-        alias = "reservationduration",
-        default
-    )]
+    #[serde(rename = "ReservationDuration", alias = "reservationduration", default)]
     pub reservation_duration: Option<i64>,
 }
 

@@ -146,7 +146,11 @@ async fn targets(
 }
 
 /// Split targets into those `action` may change and the failures.
-fn decide(action: LockAction, rows: &[Row], missing: Vec<String>) -> (Vec<String>, Vec<LockFailure>) {
+fn decide(
+    action: LockAction,
+    rows: &[Row],
+    missing: Vec<String>,
+) -> (Vec<String>, Vec<LockFailure>) {
     let mut ok = Vec::new();
     let mut failed = Vec::new();
     for r in rows {
@@ -155,7 +159,11 @@ fn decide(action: LockAction, rows: &[Row], missing: Vec<String>) -> (Vec<String
             Some(reason) => failed.push(LockFailure::new(&r.id, reason)),
         }
     }
-    failed.extend(missing.into_iter().map(|id| LockFailure::new(id, Reason::NotFound)));
+    failed.extend(
+        missing
+            .into_iter()
+            .map(|id| LockFailure::new(id, Reason::NotFound)),
+    );
     (ok, failed)
 }
 
@@ -266,7 +274,11 @@ impl Store {
                 failure.push(LockFailure::new(&r.id, Reason::NotFound));
             }
         }
-        failure.extend(missing.into_iter().map(|id| LockFailure::new(id, Reason::NotFound)));
+        failure.extend(
+            missing
+                .into_iter()
+                .map(|id| LockFailure::new(id, Reason::NotFound)),
+        );
         if rigid && !failure.is_empty() {
             return Err(rigid_failure(&failure));
         }
