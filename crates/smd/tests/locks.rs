@@ -645,3 +645,38 @@ async fn deleting_a_component_drops_its_reservation() {
     .await;
     assert_eq!(b["Failure"], json!([{"ID": N1, "Reason": "NotFound"}]));
 }
+
+#[tokio::test]
+async fn concurrent_requests_never_double_reserve() {
+    let smd = smd_with_nodes().await;
+    // Many services race for the same component: exactly one wins.
+    let body =
+        json!({"ComponentIDs": [N1], "ReservationDuration": 5, "ProcessingModel": "flexible"});
+    let races = (0..8).map(|_| post(&smd, "/service/reservations", body.clone()));
+    let answers = futures_util::future::join_all(races).await;
+    let mut won = 0;
+    for (s, b) in &answers {
+        assert_eq!(*s, 200, "{b}");
+        won += b["Success"].as_array().unwrap().len();
+        if b["Success"].as_array().unwrap().is_empty() {
+            assert_eq!(b["Failure"], json!([{"ID": N1, "Reason": "Reserved"}]));
+        }
+    }
+    assert_eq!(won, 1);
+
+    // A lock and a service reservation race: one of them wins, never both.
+    for id in [N2, N3] {
+        let lock = post(&smd, "/lock", json!({"ComponentIDs": [id]}));
+        let reserve = post(
+            &smd,
+            "/service/reservations",
+            json!({"ComponentIDs": [id], "ReservationDuration": 5}),
+        );
+        let ((ls, _), (rs, _)) = tokio::join!(lock, reserve);
+        let st = status_of(&smd, id).await;
+        assert_eq!(ls == 200, st["Locked"] == true, "{st}");
+        assert_eq!(rs == 200, st["Reserved"] == true, "{st}");
+        assert!(ls == 200 || rs == 200, "{st}");
+        assert!(!(st["Locked"] == true && st["Reserved"] == true), "{st}");
+    }
+}

@@ -109,6 +109,7 @@ fn select(f: LockFilter) -> Result<LockSelect, Problem> {
         .into_iter()
         .map(|x| x.as_str().to_owned())
         .collect();
+    ids.sort();
     ids.dedup();
     Ok(LockSelect {
         filter: ComponentFilter {

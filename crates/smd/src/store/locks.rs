@@ -105,15 +105,34 @@ async fn targets(
             vec![Box::new(sel.reservation_disabled.clone())],
         );
     }
-    let sql = format!(
-        "SELECT c.id, c.locked, c.reservation_disabled, r.created, r.expires, \
-                r.component_id IS NOT NULL \
-         FROM components c LEFT JOIN reservations r ON r.component_id = c.id AND {LIVE} \
-         WHERE c.id IN (SELECT id FROM components{}) ORDER BY c.id{}",
-        w.sql(),
-        if for_update { " FOR UPDATE OF c" } else { "" }
-    );
-    let rows = tx.query(&sql, &w.params()).await.map_err(db_error)?;
+    // Lock the rows first, then read their state in a second statement: its
+    // fresh snapshot sees whatever the transaction we waited for committed.
+    let ids: Vec<String> = tx
+        .query(
+            &format!(
+                "SELECT id FROM components{} ORDER BY id{}",
+                w.sql(),
+                if for_update { " FOR UPDATE" } else { "" }
+            ),
+            &w.params(),
+        )
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT c.id, c.locked, c.reservation_disabled, r.created, r.expires, \
+                        r.component_id IS NOT NULL \
+                 FROM components c LEFT JOIN reservations r ON r.component_id = c.id AND {LIVE} \
+                 WHERE c.id = ANY($1) ORDER BY c.id"
+            ),
+            &[&ids],
+        )
+        .await
+        .map_err(db_error)?;
     let rows: Vec<Row> = rows
         .iter()
         .map(|r| Row {
@@ -232,11 +251,22 @@ impl Store {
                  SELECT x, now() + make_interval(mins => $2::int4), \
                         x || ':dk:' || gen_random_uuid(), x || ':rk:' || gen_random_uuid() \
                  FROM unnest($1::text[]) x \
+                 ON CONFLICT (component_id) DO NOTHING \
                  RETURNING component_id, deputy_key, reservation_key, expires",
                 &[&ok, &minutes],
             )
             .await
             .map_err(db_error)?;
+        // Reserved meanwhile by a request that committed after our read.
+        let mut failure = failure;
+        for id in &ok {
+            if !made.iter().any(|r| r.get::<_, &str>(0) == id) {
+                failure.push(LockFailure::new(id, Reason::Reserved));
+            }
+        }
+        if rigid && !failure.is_empty() {
+            return Err(rigid_failure(&failure));
+        }
         let mut success: Vec<ReservationSuccess> = made
             .iter()
             .map(|r| ReservationSuccess {
