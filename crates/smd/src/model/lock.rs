@@ -422,3 +422,71 @@ fn nids_de<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FREE: LockState = LockState {
+        locked: false,
+        reservation_disabled: false,
+        reserved: false,
+    };
+
+    #[test]
+    fn admin_reservations_need_a_lock_service_ones_forbid_it() {
+        let locked = LockState {
+            locked: true,
+            ..FREE
+        };
+        assert_eq!(
+            LockAction::ReserveAdmin.refusal(FREE),
+            Some(Reason::Unlocked)
+        );
+        assert_eq!(LockAction::ReserveAdmin.refusal(locked), None);
+        assert_eq!(LockAction::ReserveService.refusal(FREE), None);
+        assert_eq!(
+            LockAction::ReserveService.refusal(locked),
+            Some(Reason::Locked)
+        );
+        let reserved = LockState {
+            reserved: true,
+            ..FREE
+        };
+        assert_eq!(
+            LockAction::ReserveService.refusal(reserved),
+            Some(Reason::Reserved)
+        );
+    }
+
+    #[test]
+    fn disabled_blocks_everything_but_disable_and_repair() {
+        let disabled = LockState {
+            reservation_disabled: true,
+            ..FREE
+        };
+        for a in [
+            LockAction::ReserveAdmin,
+            LockAction::ReserveService,
+            LockAction::Lock,
+        ] {
+            assert_eq!(a.refusal(disabled), Some(Reason::Disabled), "{a:?}");
+        }
+        // Already unlocked wins over disabled, as in OpenCHAMI.
+        assert_eq!(LockAction::Unlock.refusal(disabled), Some(Reason::Unlocked));
+        assert_eq!(LockAction::Disable.refusal(disabled), None);
+        assert_eq!(LockAction::Repair.refusal(disabled), None);
+    }
+
+    #[test]
+    fn processing_model_is_case_insensitive_and_defaults_to_rigid() {
+        assert_eq!(ProcessingModel::parse(""), Ok(ProcessingModel::Rigid));
+        assert_eq!(
+            ProcessingModel::parse("FLEXIBLE"),
+            Ok(ProcessingModel::Flexible)
+        );
+        assert!(ProcessingModel::parse("best-effort")
+            .unwrap_err()
+            .starts_with("ProcessingModel:"));
+    }
+}
