@@ -10,6 +10,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use futures_util::stream::{self, StreamExt};
+
 use ochami_redfish::client::{http_client_as, RedfishError, Session, TlsOptions};
 use ochami_redfish::collect::crawl;
 use ochami_service::http::Problem;
@@ -29,6 +31,8 @@ pub const STORE_FAILED: &str = "StoreFailed";
 
 /// Per-request timeout talking to a BMC.
 const BMC_TIMEOUT: Duration = Duration::from_secs(20);
+/// BMCs walked at once per batch (HSM starts one goroutine per BMC, unbounded).
+const CONCURRENT_WALKS: usize = 64;
 
 pub struct Discovery {
     client: reqwest::Client,
@@ -59,7 +63,8 @@ impl Discovery {
         let client = self.client.clone();
         let store = self.store.clone();
         tokio::spawn(async move {
-            futures_util::future::join_all(targets.into_iter().map(|t| walk(&client, &store, t)))
+            stream::iter(targets)
+                .for_each_concurrent(CONCURRENT_WALKS, |t| walk(&client, &store, t))
                 .await;
             if let Err(e) = store.discovery_batch_done().await {
                 tracing::error!("discovery: cannot record the end of a walk: {}", e.detail);

@@ -164,7 +164,7 @@ async fn posted_endpoint_is_walked_into_components_endpoints_and_interfaces() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_password_records_https_get_failed_and_creates_no_nodes() {
+async fn wrong_password_records_https_get_failed_until_patched() {
     let sim = sim(1).await;
     let smd = spawn_smd_with(|c| c.enable_discovery = true).await;
     post_endpoint(&smd, &sim, "not-the-password", true).await;
@@ -174,6 +174,19 @@ async fn wrong_password_records_https_get_failed_and_creates_no_nodes() {
     assert!(node_ids(&comps).is_empty(), "{comps}");
     let (_, ceps) = get(&smd, "/hsm/v2/Inventory/ComponentEndpoints").await;
     assert_eq!(ceps["ComponentEndpoints"], json!([]));
+
+    // Fixing the password walks it again (PATCH, as HSM's doRedfishEndpointPatch).
+    let res = reqwest::Client::new()
+        .patch(smd.at(&format!("{RFEP}/{BMC}")))
+        .json(&json!({"Password": "password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let ep = wait_for_walk(&smd).await;
+    assert_eq!(ep["DiscoveryInfo"]["LastDiscoveryStatus"], "DiscoverOK");
+    let (_, comps) = get(&smd, "/hsm/v2/State/Components").await;
+    assert_eq!(node_ids(&comps), [format!("{BMC}n0")]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -272,7 +272,10 @@ pub async fn patch_one(
         *ip = parse_ip(ip).map_err(|e| Problem::bad_request(format!("IPAddress: {e}")))?;
     }
     match state.store.patch_redfish_endpoint(id.as_str(), &p).await? {
-        Some(e) => Ok(json(StatusCode::OK, &shown(&state, vec![e]).remove(0))),
+        Some(e) => {
+            rediscover(&state, [id.as_str()]).await;
+            Ok(json(StatusCode::OK, &shown(&state, vec![e]).remove(0)))
+        }
         None => Err(Problem::not_found(format!("No such entry: {id}"))),
     }
 }
