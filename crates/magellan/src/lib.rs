@@ -3,7 +3,8 @@
 //!
 //! Layout: `scan` (find BMCs) → `cache` (SQLite of what was found) →
 //! `collect` (walk Redfish via `redfish`, name BMCs via `idmap`, build
-//! `inventory`) → `smd` (push). `power` resets nodes found in an inventory.
+//! `inventory`; the client, the walk and the payload types are the
+//! `ochami-redfish` library smd's discovery uses too) → `smd` (push). `power` resets nodes found in an inventory.
 //! `cli` is the only module that prints or picks exit codes.
 //!
 //! Invariants: nothing a BMC or SMD sends can panic the process (every field
@@ -18,7 +19,8 @@ pub mod idmap;
 pub mod inventory;
 pub mod output;
 pub mod power;
-pub mod redfish;
+/// The Redfish client, shared with smd (`ochami-redfish`).
+pub use ochami_redfish::client as redfish;
 pub mod scan;
 pub mod smd;
 

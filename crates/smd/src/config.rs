@@ -31,6 +31,10 @@ pub struct Config {
     /// RedfishEndpoint passwords from GET.
     pub hide_passwords: bool,
     pub rvault: bool,
+    /// `SMD_ENABLE_DISCOVERY` (or `--enable-discovery`): smd walks BMCs itself
+    /// on Inventory/Discover and on RedfishEndpoint writes with
+    /// `RediscoverOnUpdate`. Off by default, as in OpenCHAMI's build.
+    pub enable_discovery: bool,
 }
 
 impl Default for Config {
@@ -44,6 +48,7 @@ impl Default for Config {
             auth: AuthSettings::default(),
             hide_passwords: false,
             rvault: false,
+            enable_discovery: false,
         }
     }
 }
@@ -65,7 +70,10 @@ impl Config {
         self.db.connection_string("hmsds", None)
     }
 
+    /// With discovery on, smd keeps BMC passwords to walk them again; like
+    /// HSM's discovery-enabled build (credentials in Vault, GET shows ""),
+    /// they are then never returned.
     pub fn passwords_hidden(&self) -> bool {
-        self.hide_passwords || self.rvault
+        self.hide_passwords || self.rvault || self.enable_discovery
     }
 }

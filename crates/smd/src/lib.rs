@@ -1,10 +1,12 @@
 //! smd: the State Management Database (HSM v2 API) on PostgreSQL.
 //!
 //! `api` holds the routes (thin actix handlers), `store` every SQL statement,
-//! `model` the wire types. smd never calls other services.
+//! `model` the wire types. smd calls no other service; with discovery on
+//! (`discovery`) it talks Redfish to BMCs.
 
 pub mod api;
 pub mod config;
+pub mod discovery;
 pub mod inventory;
 pub mod model;
 pub mod store;
@@ -46,12 +48,19 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "locks",
         sql: include_str!("../../../migrations/smd/0005_locks.sql"),
     },
+    Migration {
+        version: 8,
+        name: "discovery",
+        sql: include_str!("../../../migrations/smd/0008_discovery.sql"),
+    },
 ];
 
 /// Shared state of the handlers.
 pub struct AppState {
     pub store: store::Store,
     pub config: Config,
+    /// Present when `enable_discovery` is on.
+    pub discovery: Option<discovery::Discovery>,
 }
 
 /// Build the server on `listener`: connect, refuse a schema that is behind.
@@ -67,9 +76,20 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         is_public: api::is_public,
     });
     let metrics = web::Data::new(service_metrics("smd", &pool));
+    let store = store::Store::new(pool);
+    let discovery = if config.enable_discovery {
+        store
+            .forget_unfinished_walks()
+            .await
+            .map_err(|e| format!("discovery: {}", e.detail))?;
+        Some(discovery::Discovery::new(store.clone())?)
+    } else {
+        None
+    };
     let state = web::Data::new(AppState {
-        store: store::Store::new(pool),
+        store,
         config,
+        discovery,
     });
     HttpService::start(listener, workers, move |cfg| {
         cfg.app_data(policy.clone()).app_data(metrics.clone());

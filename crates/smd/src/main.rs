@@ -7,6 +7,10 @@ use ochami_service::cli::{finish, CommonArgs, DaemonCommand};
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
+    /// Walk BMCs' Redfish trees on Inventory/Discover and RedfishEndpoint
+    /// writes (as OpenCHAMI's --enable-discovery; also SMD_ENABLE_DISCOVERY).
+    #[arg(long, global = true)]
+    enable_discovery: bool,
     #[command(subcommand)]
     command: Option<DaemonCommand>,
 }
@@ -17,7 +21,8 @@ fn main() -> std::process::ExitCode {
         println!("{}", smd::openapi_json());
         return std::process::ExitCode::SUCCESS;
     }
-    let config = smd::Config::load(&cli.common).unwrap_or_else(|e| e.exit());
+    let mut config = smd::Config::load(&cli.common).unwrap_or_else(|e| e.exit());
+    config.enable_discovery |= cli.enable_discovery;
     ochami_service::logging::init(config.log_format);
     finish(async {
         match cli.command {

@@ -2,6 +2,7 @@
 
 pub mod component_endpoints;
 pub mod components;
+pub mod discover;
 pub mod ethernet_interfaces;
 pub mod groups;
 pub mod locks;
@@ -75,6 +76,9 @@ use crate::AppState;
         redfish_endpoints::patch_one,
         redfish_endpoints::delete_one,
         redfish_endpoints::query_get,
+        discover::discover,
+        discover::status_all,
+        discover::status_one,
         component_endpoints::list,
         component_endpoints::delete_all,
         component_endpoints::get_one,
@@ -168,6 +172,8 @@ use crate::AppState;
         model::redfish_endpoint::EthernetIn,
         model::redfish_endpoint::PowerIn,
         model::redfish_endpoint::LinksIn,
+        model::discovery::DiscoverIn,
+        model::discovery::DiscoveryStatus,
         model::component_endpoint::ComponentEndpoint,
         model::component_endpoint::ComponentEndpointArray,
         model::component_endpoint::ServiceEndpoint,
@@ -234,6 +240,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(components::routes)
                 .configure(ethernet_interfaces::routes)
                 .configure(redfish_endpoints::routes)
+                .configure(discover::routes)
                 .configure(component_endpoints::routes)
                 .configure(service_endpoints::routes)
                 .configure(groups::routes)

@@ -13,6 +13,7 @@ use crate::model::redfish_endpoint::{
     RedfishEndpoint, RedfishEndpointArray, RedfishEndpointArrayIn, RedfishEndpointIn,
     RedfishEndpointPatch, ResourceUri,
 };
+use crate::store::discovery::Claim;
 use crate::store::redfish_endpoints::{Ingest, RedfishEndpointFilter};
 use crate::AppState;
 
@@ -51,6 +52,23 @@ fn shown(state: &AppState, mut eps: Vec<RedfishEndpoint>) -> Vec<RedfishEndpoint
         }
     }
     eps
+}
+
+/// With discovery on, walk the written endpoints that ask for it
+/// (`RediscoverOnUpdate`, as HSM's discoverFromEndpoints(update=true)). The
+/// write is already acknowledged, so a failure to start is logged, not answered.
+async fn rediscover<'a>(state: &AppState, ids: impl IntoIterator<Item = &'a str>) {
+    let Some(d) = &state.discovery else {
+        return;
+    };
+    let claim = Claim {
+        ids: Some(ids.into_iter().map(str::to_owned).collect()),
+        only_rediscover: true,
+        force: false,
+    };
+    if let Err(e) = d.start(&claim).await {
+        tracing::error!("discovery: cannot start: {}", e.detail);
+    }
 }
 
 fn filter_from_query(q: &QueryParams) -> Result<RedfishEndpointFilter, Problem> {
@@ -148,6 +166,7 @@ pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRe
         return Err(Problem::bad_request("RedfishEndpoints: empty"));
     }
     state.store.ingest(&items, false).await?;
+    rediscover(&state, items.iter().map(|it| it.endpoint.id.as_str())).await;
     let uris: Vec<ResourceUri> = items
         .iter()
         .map(|it| ResourceUri {
@@ -221,6 +240,7 @@ pub async fn put_one(
         }
     }
     let created = state.store.ingest(&[ingest_of(&ep, "")?], true).await?;
+    rediscover(&state, [id.as_str()]).await;
     if created.first().copied().unwrap_or(false) {
         return Ok(HttpResponse::NoContent().finish());
     }
@@ -252,7 +272,10 @@ pub async fn patch_one(
         *ip = parse_ip(ip).map_err(|e| Problem::bad_request(format!("IPAddress: {e}")))?;
     }
     match state.store.patch_redfish_endpoint(id.as_str(), &p).await? {
-        Some(e) => Ok(json(StatusCode::OK, &shown(&state, vec![e]).remove(0))),
+        Some(e) => {
+            rediscover(&state, [id.as_str()]).await;
+            Ok(json(StatusCode::OK, &shown(&state, vec![e]).remove(0)))
+        }
         None => Err(Problem::not_found(format!("No such entry: {id}"))),
     }
 }

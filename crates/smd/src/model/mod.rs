@@ -4,6 +4,7 @@
 
 pub mod component;
 pub mod component_endpoint;
+pub mod discovery;
 pub mod ethernet_interface;
 pub mod group;
 pub mod lock;

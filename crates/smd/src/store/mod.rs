@@ -4,6 +4,7 @@
 
 pub mod component_endpoints;
 pub mod components;
+pub mod discovery;
 pub mod ethernet_interfaces;
 pub mod groups;
 pub mod locks;
@@ -18,6 +19,8 @@ use ochami_service::http::Problem;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
+/// Cheap to clone: the pool is shared.
+#[derive(Clone)]
 pub struct Store {
     pool: Pool,
 }

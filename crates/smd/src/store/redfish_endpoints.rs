@@ -304,7 +304,12 @@ async fn pick_nid<C: GenericClient>(tx: &C, id: &str, k: u32) -> Result<i64, Pro
     Ok(row.get(0))
 }
 
-async fn apply_plan<C: GenericClient>(tx: &C, plan: &Plan, force: bool) -> Result<(), Problem> {
+/// Write one endpoint's inventory plan (also used by discovery's walks).
+pub(crate) async fn apply_plan<C: GenericClient>(
+    tx: &C,
+    plan: &Plan,
+    force: bool,
+) -> Result<(), Problem> {
     if let Some(bmc) = &plan.bmc {
         let c = Component {
             id: bmc.id.clone(),

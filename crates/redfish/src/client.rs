@@ -23,12 +23,25 @@ pub struct TlsOptions {
 /// Build the HTTP client used for BMCs. One client for all BMCs: it pools
 /// connections per host, so each BMC's requests reuse one TLS connection.
 pub fn http_client(tls: &TlsOptions, timeout: Duration) -> Result<Client, String> {
+    http_client_as(
+        concat!("magellan-rs/", env!("CARGO_PKG_VERSION")),
+        tls,
+        timeout,
+    )
+}
+
+/// [`http_client`] announcing itself as `user_agent` (smd walks BMCs too).
+pub fn http_client_as(
+    user_agent: &str,
+    tls: &TlsOptions,
+    timeout: Duration,
+) -> Result<Client, String> {
     let mut builder = Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
         .pool_max_idle_per_host(2)
         .pool_idle_timeout(Duration::from_secs(10))
-        .user_agent(concat!("magellan-rs/", env!("CARGO_PKG_VERSION")))
+        .user_agent(user_agent)
         .danger_accept_invalid_certs(tls.insecure);
     if tls.insecure {
         // With -i the certificate's names are irrelevant too.
