@@ -6,6 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod inventory;
+pub mod legacy_inventory;
 pub mod model;
 pub mod store;
 
@@ -40,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "power_maps",
         sql: include_str!("../../../migrations/smd/0004_power_maps.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "hardware",
+        sql: include_str!("../../../migrations/smd/0006_hardware.sql"),
     },
 ];
 

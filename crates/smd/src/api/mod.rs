@@ -4,6 +4,7 @@ pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
 pub mod groups;
+pub mod hardware;
 pub mod memberships;
 pub mod node_maps;
 pub mod partitions;
@@ -116,6 +117,23 @@ use crate::AppState;
         power_maps::get_one,
         power_maps::put_one,
         power_maps::delete_one,
+        hardware::list,
+        hardware::post,
+        hardware::delete_all,
+        hardware::get_one,
+        hardware::delete_one,
+        hardware::query_get,
+        hardware::history_all,
+        hardware::history_delete_all,
+        hardware::history_one,
+        hardware::history_delete_one,
+        hardware::fru_list,
+        hardware::fru_delete_all,
+        hardware::fru_get,
+        hardware::fru_delete,
+        hardware::fru_history_all,
+        hardware::fru_history_one,
+        hardware::fru_history_delete,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -154,6 +172,10 @@ use crate::AppState;
         model::redfish_endpoint::EthernetIn,
         model::redfish_endpoint::PowerIn,
         model::redfish_endpoint::LinksIn,
+        model::redfish_endpoint::NetworkInterfaceIn,
+        model::redfish_endpoint::NetworkAdapterIn,
+        model::redfish_endpoint::ProcessorIn,
+        model::redfish_endpoint::MemoryIn,
         model::component_endpoint::ComponentEndpoint,
         model::component_endpoint::ComponentEndpointArray,
         model::component_endpoint::ServiceEndpoint,
@@ -173,6 +195,15 @@ use crate::AppState;
         model::node_map::NodeMapArrayIn,
         model::power_map::PowerMap,
         model::power_map::PowerMapIn,
+        model::hardware::HwInvByLoc,
+        model::hardware::HwInvByFru,
+        model::hardware::HwInvIn,
+        model::hardware::HwInvByLocIn,
+        model::hardware::HwInvByFruIn,
+        model::hardware::HwInvHist,
+        model::hardware::HwInvHistArray,
+        model::hardware::HwInvHistResp,
+        model::hardware::SystemHwInventory,
     ))
 )]
 pub struct ApiDoc;
@@ -214,7 +245,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(partitions::routes)
                 .configure(memberships::routes)
                 .configure(node_maps::routes)
-                .configure(power_maps::routes),
+                .configure(power_maps::routes)
+                .configure(hardware::routes),
         );
 }
 

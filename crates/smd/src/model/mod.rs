@@ -6,6 +6,7 @@ pub mod component;
 pub mod component_endpoint;
 pub mod ethernet_interface;
 pub mod group;
+pub mod hardware;
 pub mod node_map;
 pub mod power_map;
 pub mod redfish_endpoint;

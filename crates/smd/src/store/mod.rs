@@ -6,6 +6,7 @@ pub mod component_endpoints;
 pub mod components;
 pub mod ethernet_interfaces;
 pub mod groups;
+pub mod hardware;
 pub mod node_maps;
 pub mod power_maps;
 pub mod redfish_endpoints;
