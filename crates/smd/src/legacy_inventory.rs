@@ -10,8 +10,10 @@
 //! and panics on a missing key; we name nodes `<bmc>n<k>` as the V2 parser
 //! does and answer 400 naming the field instead.
 
+use ochami_types::MacAddr;
 use serde_json::Value;
 
+use crate::model::ethernet_interface::parse_ip;
 use crate::model::redfish_endpoint::{
     EthernetIn, LinksIn, ManagerIn, MemoryIn, PowerIn, ProcessorIn, SystemIn,
 };
@@ -70,6 +72,14 @@ fn ethernet(v: &Value, at: &str) -> Result<EthernetIn, String> {
         .and_then(Value::as_array)
         .and_then(|a| a.iter().map(|x| text(x, "Address")).find(|s| !s.is_empty()))
         .unwrap_or_default();
+    // Checked here too so a bad value is named by its Redfish field.
+    if !mac.trim().is_empty() {
+        mac.parse::<MacAddr>()
+            .map_err(|e| format!("{at}.MACAddress: {e}"))?;
+    }
+    if !ip.trim().is_empty() {
+        parse_ip(&ip).map_err(|e| format!("{at}.IPv4Addresses: {e}"))?;
+    }
     Ok(EthernetIn {
         uri: text(v, "@odata.id"),
         mac,

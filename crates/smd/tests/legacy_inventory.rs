@@ -191,7 +191,12 @@ async fn bad_legacy_payloads_are_400_and_write_nothing() {
         ),
         (
             json!({"Systems": [{"Data": {}, "EthernetInterfaces": [{"MACAddress": "zz"}]}]}),
-            "Systems[0].ethernet_interfaces[0].mac: invalid MAC",
+            "Systems[0].EthernetInterfaces[0].MACAddress: invalid MAC",
+        ),
+        (
+            json!({"Systems": [{"Data": {}, "EthernetInterfaces": [{"MACAddress": "aa:bb:cc:dd:ee:ff",
+                "IPv4Addresses": [{"Address": "10.0.0.300"}]}]}]}),
+            "Systems[0].EthernetInterfaces[0].IPv4Addresses: ",
         ),
         (
             json!({"Chassis": {"not": "an array"}}),
