@@ -624,13 +624,17 @@ async fn magellan_inventory_lands_in_hardware_with_history() {
     let (s, _) = get(smd.at(&format!("{HW}/x1000c1s7b0n0d0"))).await;
     assert_eq!(s, 200);
 
-    // A bad part in the payload fails the whole POST: nothing is written.
-    let mut bad = magellan("D1", true);
-    bad["ID"] = json!("x1000c1s8b0");
-    bad["FQDN"] = json!("172.16.0.105");
-    bad["Systems"][0]["processors"][0]["cores"] = json!(-1);
-    let (s, _) = send(client().post(smd.at(RFEP)).json(&bad)).await;
-    assert_eq!(s, 400);
-    let (_, b) = get(smd.at(&format!("{HW}?id=x1000c1s8b0n0&children=true"))).await;
+    // Another BMC whose node claims a MAC already owned by x1000c1s7b0n0:
+    // 409, and none of its inventory (hardware included) is written.
+    let mut dup = magellan("D2", true);
+    dup["ID"] = json!("x1000c1s8b0");
+    dup["FQDN"] = json!("172.16.0.105");
+    let (s, b) = send(client().post(smd.at(RFEP)).json(&dup)).await;
+    assert_eq!(s, 409, "{b}");
+    let (_, b) = get(smd.at(&format!("{HW}?id=x1000c1s8b0&children=true"))).await;
     assert_eq!(b, json!([]));
+    let (_, b) = get(smd.at(&format!("{HW}/History?id=x1000c1s8b0n0"))).await;
+    assert_eq!(b, json!({"Components": []}));
+    let (s, _) = get(smd.at(&format!("{FRU}/Memory.Samsung.M393A4K40.D2"))).await;
+    assert_eq!(s, 404);
 }

@@ -348,12 +348,12 @@ async fn apply_plan<C: GenericClient>(tx: &C, plan: &Plan, force: bool) -> Resul
         .map_err(db_error)?;
         write_cep(tx, &n.cep).await?;
     }
-    for e in &plan.interfaces {
-        upsert_ethernet_interface(tx, e, force).await?;
-    }
     for p in &plan.prune {
         prune_node_parts(tx, &p.node, &p.types, &p.keep).await?;
     }
     write_locations(tx, &plan.hardware).await?;
+    for e in &plan.interfaces {
+        upsert_ethernet_interface(tx, e, force).await?;
+    }
     Ok(())
 }
