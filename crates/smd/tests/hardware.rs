@@ -271,6 +271,26 @@ async fn query_lays_out_the_hierarchy() {
     assert!(b.get("Nodes").is_none());
     let (_, b) = get(q("x1c0s0b0?type=Memory")).await;
     assert_eq!(ids(&b["Memory"]), ["x1c0s0b0n0d0", "x1c0s0b0n1d0"]);
+    // A partition in the path: its member node and the node's parts.
+    let (s, _) = send(
+        client()
+            .post(smd.at("/hsm/v2/State/Components"))
+            .json(&json!({"Components": [{"ID": "x1c0s0b0n0", "State": "On"}]})),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _) = send(
+        client()
+            .post(smd.at("/hsm/v2/partitions"))
+            .json(&json!({"name": "p2", "members": {"ids": ["x1c0s0b0n0"]}})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, b) = get(q("p2?format=FullyFlat")).await;
+    assert_eq!(b["XName"], "p2");
+    assert_eq!(ids(&b["Nodes"]), ["x1c0s0b0n0"]);
+    assert_eq!(ids(&b["Memory"]), ["x1c0s0b0n0d0"]);
+    assert!(b.get("NodeBMCs").is_none());
     let (s, b) = get(q("x7")).await;
     assert_eq!(
         (s, b),

@@ -251,7 +251,8 @@ pub async fn delete_one(
     }
 }
 
-/// The hardware at and under `xname` (`s0` or `all`: everything), grouped by
+/// The hardware at and under `xname` (`s0` or `all`: everything; a
+/// partition `p<n>`: its members), grouped by
 /// type. `children` (default true unless `parents` is given) includes what
 /// is under it, `parents` what is above it; `format` is `NestNodesOnly`
 /// (default), `FullyFlat` or `Hierarchical`.
@@ -268,7 +269,12 @@ pub async fn query_get(
     q: QueryParams,
 ) -> Result<HttpResponse, Problem> {
     let raw = path.into_inner();
+    let mut partitions = name_filter(&q, "partition")?;
     let root = if raw.eq_ignore_ascii_case("all") || raw.eq_ignore_ascii_case("s0") {
+        None
+    } else if is_partition_name(&raw) {
+        // HSM: a partition (`p1`, `p1.2`) in the path selects its members.
+        partitions.push(raw.to_ascii_lowercase());
         None
     } else {
         Some(xname_param(&raw)?)
@@ -278,7 +284,7 @@ pub async fn query_get(
         .unwrap_or(HwInvFormat::NestNodesOnly);
     let f = HwFilter {
         types: types(&q)?,
-        partitions: name_filter(&q, "partition")?,
+        partitions,
         ..Default::default()
     };
     let parents = go_bool(&q, "parents")?.unwrap_or(false);
@@ -288,6 +294,17 @@ pub async fn query_get(
         StatusCode::OK,
         &SystemHwInventory::build(raw, format, locs),
     ))
+}
+
+/// HSM's Partition xname form: `p<n>` or `p<n>.<m>`.
+fn is_partition_name(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix(['p', 'P']) else {
+        return false;
+    };
+    let mut parts = rest.split('.');
+    let num =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    num(parts.next()) && parts.next().is_none_or(|p| num(Some(p))) && parts.next().is_none()
 }
 
 fn time_param(q: &QueryParams, name: &str) -> Result<Option<DateTime<Utc>>, Problem> {
