@@ -8,11 +8,17 @@
 //! - each distinct system (by UUID, else by URI), k = 0, 1, ..: Component
 //!   `<bmc>n<k>` (Node, State On, Role Compute, a NID), ComponentEndpoint
 //!   (`ComputerSystem` with `RedfishSystemInfo`), an EthernetInterface per MAC.
+//!
+//! and hardware inventory (HSM's HWInvByLoc/HWInvByFRU shapes): the BMC, each
+//! node, its processors `<node>p<k>`, DIMMs `<node>d<k>` and network adapters
+//! `<node>h<k>` (HSM builds NodeHsnNic entries from Redfish NetworkAdapters),
+//! each with its FRU.
 
 use ochami_types::{MacAddr, Xname};
 use serde_json::{json, Value};
 
 use crate::model::ethernet_interface::{parse_ip, IpAddressMapping, NewEthernetInterface};
+use crate::model::hardware::{fru_id_of, kind_of, NewFru, NewLocation};
 use crate::model::redfish_endpoint::{EthernetIn, ManagerIn, SystemIn};
 
 /// A ComponentEndpoint row.
@@ -39,12 +45,23 @@ pub struct NodePlan {
     pub cep: CepRow,
 }
 
+/// Node parts of `types` no longer reported: remove those not in `keep`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prune {
+    pub node: String,
+    pub types: Vec<&'static str>,
+    pub keep: Vec<String>,
+}
+
 /// Everything one endpoint's inventory creates.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub bmc: Option<CepRow>,
     pub nodes: Vec<NodePlan>,
     pub interfaces: Vec<NewEthernetInterface>,
+    /// Hardware inventory locations with their FRUs.
+    pub hardware: Vec<NewLocation>,
+    pub prune: Vec<Prune>,
 }
 
 /// `https://host:443/redfish/v1/Systems/1` → `/redfish/v1/Systems/1`
@@ -186,6 +203,7 @@ pub fn plan(
                 enabled: true,
                 info: manager_info(m, nics),
             });
+            plan.hardware.extend(manager_hardware(bmc, m));
         }
     }
     let mut seen: Vec<String> = Vec::new();
@@ -214,6 +232,9 @@ pub fn plan(
                 nics.push(nic);
             }
         }
+        let (hw, prune) = system_hardware(&node, s, &format!("{at}Systems[{i}]"))?;
+        plan.hardware.extend(hw);
+        plan.prune.extend(prune);
         plan.nodes.push(NodePlan {
             cep: CepRow {
                 id: node.as_str().to_owned(),
@@ -232,6 +253,154 @@ pub fn plan(
         });
     }
     Ok(plan)
+}
+
+/// The last path segment of a Redfish URI (its `Id`).
+fn rf_id(uri: &str) -> String {
+    url_path(uri)
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A location and its FRU; the FRU ID as HSM builds it from `fru_info`.
+fn location(id: Xname, ordinal: u32, info: Value, subtype: &str, fru_info: Value) -> NewLocation {
+    let t = id.hms_type();
+    NewLocation {
+        fru: Some(NewFru {
+            fru_id: fru_id_of(t, id.as_str(), &fru_info),
+            type_: t,
+            subtype: subtype.to_owned(),
+            info: fru_info,
+        }),
+        ordinal: i32::try_from(ordinal).unwrap_or(i32::MAX),
+        info,
+        id,
+    }
+}
+
+/// The BMC's own location (only for types HSM keeps inventory of).
+fn manager_hardware(bmc: &Xname, m: &ManagerIn) -> Option<NewLocation> {
+    kind_of(bmc.hms_type())?;
+    Some(location(
+        bmc.clone(),
+        0,
+        json!({"Id": rf_id(&m.uri), "Name": m.name, "Description": m.description,
+               "FirmwareVersion": m.firmware_version}),
+        "",
+        json!({"ManagerType": m.type_, "Model": m.model, "Manufacturer": "",
+               "PartNumber": "", "SerialNumber": "", "UUID": m.uuid}),
+    ))
+}
+
+fn or<'a>(a: &'a str, b: &'a str) -> &'a str {
+    if a.trim().is_empty() {
+        b
+    } else {
+        a
+    }
+}
+
+/// The node's location and those of the parts the payload lists.
+fn system_hardware(
+    node: &Xname,
+    s: &SystemIn,
+    at: &str,
+) -> Result<(Vec<NewLocation>, Vec<Prune>), String> {
+    let mut out = vec![location(
+        node.clone(),
+        0,
+        json!({"Id": rf_id(&s.uri), "Name": s.name,
+               "ProcessorSummary": {"Count": s.processor_count.unwrap_or(0), "Model": s.processor_type},
+               "MemorySummary": {"TotalSystemMemoryGiB": s.memory_total.unwrap_or(0.0)}}),
+        &s.system_type,
+        json!({"AssetTag": s.chassis_asset_tag, "BiosVersion": s.bios_version,
+               "Model": or(&s.model, &s.chassis_model),
+               "Manufacturer": or(&s.manufacturer, &s.chassis_manufacturer),
+               "PartNumber": "", "SerialNumber": or(&s.serial, &s.chassis_serial),
+               "SKU": s.chassis_sku, "SystemType": s.system_type, "UUID": s.uuid}),
+    )];
+    let mut prune = Vec::new();
+    let child = |letter: char, k: usize, what: &str| -> Result<Xname, String> {
+        u32::try_from(k)
+            .map_err(|e| e.to_string())
+            .and_then(|k| node.child(letter, k).map_err(|e| e.to_string()))
+            .map_err(|e| format!("{at}.{what}[{k}]: cannot name it under {node}: {e}"))
+    };
+    if let Some(procs) = &s.processors {
+        let mut keep = Vec::new();
+        for (k, p) in procs.iter().enumerate() {
+            let id = child('p', k, "processors")?;
+            keep.push(id.as_str().to_owned());
+            out.push(location(
+                id,
+                k as u32,
+                json!({"Id": rf_id(&p.uri), "Name": or(&p.socket, &rf_id(&p.uri)), "Socket": p.socket}),
+                "",
+                json!({"Manufacturer": p.manufacturer, "Model": p.model,
+                       "ProcessorArchitecture": p.architecture, "ProcessorType": "CPU",
+                       "TotalCores": p.cores.unwrap_or(0), "TotalThreads": p.threads.unwrap_or(0),
+                       "MaxSpeedMHz": p.max_speed_mhz.unwrap_or(0),
+                       "PartNumber": p.part_number, "SerialNumber": p.serial}),
+            ));
+        }
+        prune.push(Prune {
+            node: node.as_str().to_owned(),
+            types: vec!["Processor"],
+            keep,
+        });
+    }
+    if let Some(dimms) = &s.memory {
+        let mut keep = Vec::new();
+        for (k, d) in dimms.iter().enumerate() {
+            let id = child('d', k, "memory")?;
+            keep.push(id.as_str().to_owned());
+            out.push(location(
+                id,
+                k as u32,
+                json!({"Id": rf_id(&d.uri), "Name": d.name}),
+                "",
+                json!({"CapacityMiB": d.capacity_mib.unwrap_or(0), "Manufacturer": d.manufacturer,
+                       "MemoryDeviceType": d.device_type,
+                       "OperatingSpeedMhz": d.speed_mhz.unwrap_or(0),
+                       "PartNumber": d.part_number, "SerialNumber": d.serial}),
+            ));
+        }
+        prune.push(Prune {
+            node: node.as_str().to_owned(),
+            types: vec!["Memory"],
+            keep,
+        });
+    }
+    if let Some(nics) = &s.network_interfaces {
+        let mut keep = Vec::new();
+        let adapters = nics.iter().map(|n| &n.adapter).filter(|a| {
+            !(a.uri.is_empty()
+                && a.manufacturer.is_empty()
+                && a.model.is_empty()
+                && a.serial.is_empty())
+        });
+        for (k, a) in adapters.enumerate() {
+            let id = child('h', k, "network_interfaces")?;
+            keep.push(id.as_str().to_owned());
+            out.push(location(
+                id,
+                k as u32,
+                json!({"Id": rf_id(&a.uri), "Name": a.name, "Description": a.description}),
+                "",
+                json!({"Manufacturer": a.manufacturer, "Model": a.model,
+                       "PartNumber": "", "SerialNumber": a.serial}),
+            ));
+        }
+        prune.push(Prune {
+            node: node.as_str().to_owned(),
+            types: vec!["NodeHsnNic"],
+            keep,
+        });
+    }
+    Ok((out, prune))
 }
 
 #[cfg(test)]

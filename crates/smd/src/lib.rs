@@ -8,6 +8,7 @@ pub mod api;
 pub mod config;
 pub mod discovery;
 pub mod inventory;
+pub mod legacy_inventory;
 pub mod model;
 pub mod store;
 
@@ -47,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "locks",
         sql: include_str!("../../../migrations/smd/0005_locks.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "hardware",
+        sql: include_str!("../../../migrations/smd/0006_hardware.sql"),
     },
     Migration {
         version: 8,

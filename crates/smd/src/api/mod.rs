@@ -5,6 +5,7 @@ pub mod components;
 pub mod discover;
 pub mod ethernet_interfaces;
 pub mod groups;
+pub mod hardware;
 pub mod locks;
 pub mod memberships;
 pub mod node_maps;
@@ -134,6 +135,23 @@ use crate::AppState;
         locks::unlock,
         locks::repair,
         locks::disable,
+        hardware::list,
+        hardware::post,
+        hardware::delete_all,
+        hardware::get_one,
+        hardware::delete_one,
+        hardware::query_get,
+        hardware::history_all,
+        hardware::history_delete_all,
+        hardware::history_one,
+        hardware::history_delete_one,
+        hardware::fru_list,
+        hardware::fru_delete_all,
+        hardware::fru_get,
+        hardware::fru_delete,
+        hardware::fru_history_all,
+        hardware::fru_history_one,
+        hardware::fru_history_delete,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -174,6 +192,10 @@ use crate::AppState;
         model::redfish_endpoint::LinksIn,
         model::discovery::DiscoverIn,
         model::discovery::DiscoveryStatus,
+        model::redfish_endpoint::NetworkInterfaceIn,
+        model::redfish_endpoint::NetworkAdapterIn,
+        model::redfish_endpoint::ProcessorIn,
+        model::redfish_endpoint::MemoryIn,
         model::component_endpoint::ComponentEndpoint,
         model::component_endpoint::ComponentEndpointArray,
         model::component_endpoint::ServiceEndpoint,
@@ -205,6 +227,15 @@ use crate::AppState;
         model::lock::UpdateResult,
         model::lock::LockStatus,
         model::lock::LockStatusArray,
+        model::hardware::HwInvByLoc,
+        model::hardware::HwInvByFru,
+        model::hardware::HwInvIn,
+        model::hardware::HwInvByLocIn,
+        model::hardware::HwInvByFruIn,
+        model::hardware::HwInvHist,
+        model::hardware::HwInvHistArray,
+        model::hardware::HwInvHistResp,
+        model::hardware::SystemHwInventory,
     ))
 )]
 pub struct ApiDoc;
@@ -248,7 +279,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(memberships::routes)
                 .configure(node_maps::routes)
                 .configure(power_maps::routes)
-                .configure(locks::routes),
+                .configure(locks::routes)
+                .configure(hardware::routes),
         );
 }
 

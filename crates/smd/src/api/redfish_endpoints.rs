@@ -1,13 +1,14 @@
 //! `/hsm/v2/Inventory/RedfishEndpoints`: BMCs and other controllers, and the
-//! door through which magellan's inventory arrives (SchemaVersion 1 bodies).
+//! door through which magellan's inventory arrives (SchemaVersion 1 bodies,
+//! or OpenCHAMI's legacy raw-Redfish bodies).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, decode_json, ApiJson, Problem, QueryParams};
 use ochami_types::{HmsType, MacAddr, Xname};
+use serde_json::Value;
 
 use super::{deleted, json, ok_message, xname_param};
-use crate::inventory;
 use crate::model::ethernet_interface::parse_ip;
 use crate::model::redfish_endpoint::{
     RedfishEndpoint, RedfishEndpointArray, RedfishEndpointArrayIn, RedfishEndpointIn,
@@ -16,6 +17,7 @@ use crate::model::redfish_endpoint::{
 use crate::store::discovery::Claim;
 use crate::store::redfish_endpoints::{Ingest, RedfishEndpointFilter};
 use crate::AppState;
+use crate::{inventory, legacy_inventory};
 
 const BASE: &str = "/Inventory/RedfishEndpoints";
 const URI_BASE: &str = "/hsm/v2/Inventory/RedfishEndpoints";
@@ -123,20 +125,22 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
     ))
 }
 
-/// Validate one body entry and plan its inventory.
-fn ingest_of(ep: &RedfishEndpointIn, at: &str) -> Result<Ingest, Problem> {
+/// Validate one body entry (`raw` is the same entry undecoded) and plan its
+/// inventory: magellan's SchemaVersion 1, or OpenCHAMI's legacy raw-Redfish
+/// `Systems[].Data` payload, which creates the same rows.
+fn ingest_of(ep: &RedfishEndpointIn, raw: &Value, at: &str) -> Result<Ingest, Problem> {
     let endpoint = ep.resolve(at).map_err(Problem::bad_request)?;
+    let planned = |systems: &[_], managers: &[_]| {
+        inventory::plan(&endpoint.id, &endpoint.mac_addr, systems, managers, at)
+            .map_err(Problem::bad_request)
+    };
     let plan = match ep.schema_version {
-        Some(v) if v >= 1 => Some(
-            inventory::plan(
-                &endpoint.id,
-                &endpoint.mac_addr,
-                &ep.systems,
-                &ep.managers,
-                at,
-            )
-            .map_err(Problem::bad_request)?,
-        ),
+        Some(v) if v >= 1 => Some(planned(&ep.systems, &ep.managers)?),
+        _ if legacy_inventory::is_legacy(raw) => {
+            let (systems, managers) =
+                legacy_inventory::read(raw, at).map_err(Problem::bad_request)?;
+            Some(planned(&systems, &managers)?)
+        }
         _ => None,
     };
     Ok(Ingest { endpoint, plan })
@@ -156,11 +160,14 @@ pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRe
         arr.redfish_endpoints
             .iter()
             .enumerate()
-            .map(|(i, ep)| ingest_of(ep, &format!("RedfishEndpoints[{i}].")))
+            .map(|(i, ep)| {
+                let raw = v["RedfishEndpoints"].get(i).unwrap_or(&Value::Null);
+                ingest_of(ep, raw, &format!("RedfishEndpoints[{i}]."))
+            })
             .collect::<Result<_, _>>()?
     } else {
         let ep: RedfishEndpointIn = decode_json(&body)?;
-        vec![ingest_of(&ep, "")?]
+        vec![ingest_of(&ep, &v, "")?]
     };
     if items.is_empty() {
         return Err(Problem::bad_request("RedfishEndpoints: empty"));
@@ -226,10 +233,11 @@ pub async fn get_one(
 pub async fn put_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: ApiJson<RedfishEndpointIn>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let id = xname_param(&path)?;
-    let mut ep = body.0;
+    let raw: Value = decode_json(&body)?;
+    let mut ep: RedfishEndpointIn = decode_json(&body)?;
     if ep.id.trim().is_empty() {
         ep.id = id.as_str().to_owned();
     } else {
@@ -239,7 +247,10 @@ pub async fn put_one(
             return Err(Problem::bad_request("ID in URL and PUT body do not match"));
         }
     }
-    let created = state.store.ingest(&[ingest_of(&ep, "")?], true).await?;
+    let created = state
+        .store
+        .ingest(&[ingest_of(&ep, &raw, "")?], true)
+        .await?;
     rediscover(&state, [id.as_str()]).await;
     if created.first().copied().unwrap_or(false) {
         return Ok(HttpResponse::NoContent().finish());

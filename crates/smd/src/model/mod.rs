@@ -7,6 +7,7 @@ pub mod component_endpoint;
 pub mod discovery;
 pub mod ethernet_interface;
 pub mod group;
+pub mod hardware;
 pub mod lock;
 pub mod node_map;
 pub mod power_map;

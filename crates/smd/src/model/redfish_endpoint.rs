@@ -312,6 +312,102 @@ pub struct SystemIn {
     pub actions: Vec<String>,
     #[serde(deserialize_with = "nullable")]
     pub links: LinksIn,
+    pub processor_count: Option<u64>,
+    #[serde(deserialize_with = "nullable")]
+    pub processor_type: String,
+    /// GiB.
+    pub memory_total: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    pub chassis_sku: String,
+    #[serde(deserialize_with = "nullable")]
+    pub chassis_serial: String,
+    #[serde(deserialize_with = "nullable")]
+    pub chassis_asset_tag: String,
+    #[serde(deserialize_with = "nullable")]
+    pub chassis_manufacturer: String,
+    #[serde(deserialize_with = "nullable")]
+    pub chassis_model: String,
+    /// Absent: the node's stored NICs are left alone; a list (even empty)
+    /// is the whole truth and NICs not in it are removed.
+    pub network_interfaces: Option<Vec<NetworkInterfaceIn>>,
+    /// Per-CPU detail; absent or a list, as `network_interfaces`.
+    pub processors: Option<Vec<ProcessorIn>>,
+    /// Per-DIMM detail; absent or a list, as `network_interfaces`.
+    pub memory: Option<Vec<MemoryIn>>,
+}
+
+/// One of magellan's `network_interfaces` (with its `adapter`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NetworkInterfaceIn {
+    #[serde(deserialize_with = "nullable")]
+    pub uri: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub description: String,
+    #[serde(deserialize_with = "nullable")]
+    pub adapter: NetworkAdapterIn,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NetworkAdapterIn {
+    #[serde(deserialize_with = "nullable")]
+    pub uri: String,
+    #[serde(deserialize_with = "nullable")]
+    pub manufacturer: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub model: String,
+    #[serde(deserialize_with = "nullable")]
+    pub serial: String,
+    #[serde(deserialize_with = "nullable")]
+    pub description: String,
+}
+
+/// One of magellan's `processors` (a Redfish Processor, summarised).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ProcessorIn {
+    #[serde(deserialize_with = "nullable")]
+    pub uri: String,
+    #[serde(deserialize_with = "nullable")]
+    pub socket: String,
+    #[serde(deserialize_with = "nullable")]
+    pub manufacturer: String,
+    #[serde(deserialize_with = "nullable")]
+    pub model: String,
+    #[serde(deserialize_with = "nullable")]
+    pub architecture: String,
+    pub cores: Option<u64>,
+    pub threads: Option<u64>,
+    pub max_speed_mhz: Option<u64>,
+    #[serde(deserialize_with = "nullable")]
+    pub part_number: String,
+    #[serde(deserialize_with = "nullable")]
+    pub serial: String,
+}
+
+/// One of magellan's `memory` (a Redfish Memory device, summarised).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct MemoryIn {
+    #[serde(deserialize_with = "nullable")]
+    pub uri: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub device_type: String,
+    pub capacity_mib: Option<u64>,
+    pub speed_mhz: Option<u64>,
+    #[serde(deserialize_with = "nullable")]
+    pub manufacturer: String,
+    #[serde(deserialize_with = "nullable")]
+    pub part_number: String,
+    #[serde(deserialize_with = "nullable")]
+    pub serial: String,
 }
 
 /// One of magellan's `Managers`.

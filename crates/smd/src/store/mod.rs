@@ -7,6 +7,7 @@ pub mod components;
 pub mod discovery;
 pub mod ethernet_interfaces;
 pub mod groups;
+pub mod hardware;
 pub mod locks;
 pub mod node_maps;
 pub mod power_maps;

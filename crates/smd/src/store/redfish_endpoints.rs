@@ -1,5 +1,6 @@
 //! `redfish_endpoints`, and the one-transaction ingestion of magellan's
-//! inventory (components, component endpoints, Ethernet interfaces).
+//! inventory (components, component endpoints, Ethernet interfaces,
+//! hardware inventory and its history).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use ochami_service::http::Problem;
@@ -7,6 +8,7 @@ use tokio_postgres::{GenericClient, Row};
 
 use super::components::upsert_components;
 use super::ethernet_interfaces::upsert_ethernet_interface;
+use super::hardware::{prune_node_parts, write_locations};
 use super::{db_error, descendants_clause, unique_or, Store, Where};
 use crate::inventory::{CepRow, Plan};
 use crate::model::component::Component;
@@ -351,6 +353,10 @@ pub(crate) async fn apply_plan<C: GenericClient>(
         .map_err(db_error)?;
         write_cep(tx, &n.cep).await?;
     }
+    for p in &plan.prune {
+        prune_node_parts(tx, &p.node, &p.types, &p.keep).await?;
+    }
+    write_locations(tx, &plan.hardware).await?;
     for e in &plan.interfaces {
         upsert_ethernet_interface(tx, e, force).await?;
     }
