@@ -31,6 +31,14 @@ pub struct Config {
     /// RedfishEndpoint passwords from GET.
     pub hide_passwords: bool,
     pub rvault: bool,
+    /// `SMD_SCN_MAX_ATTEMPTS`: tries per state change notification before it
+    /// is dropped (with a warning).
+    pub scn_max_attempts: u32,
+    /// `SMD_SCN_RETRY_BASE_MS`: wait after a failed SCN delivery; doubles per
+    /// further failure (capped at 5 minutes).
+    pub scn_retry_base_ms: u64,
+    /// `SMD_SCN_POLL_MS`: how often an idle SCN queue is looked at.
+    pub scn_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -44,6 +52,9 @@ impl Default for Config {
             auth: AuthSettings::default(),
             hide_passwords: false,
             rvault: false,
+            scn_max_attempts: 10,
+            scn_retry_base_ms: 1000,
+            scn_poll_ms: 500,
         }
     }
 }
@@ -63,6 +74,15 @@ impl Config {
     /// The effective connection string (OpenCHAMI's default database `hmsds`).
     pub fn database(&self) -> String {
         self.db.connection_string("hmsds", None)
+    }
+
+    /// SCN delivery settings.
+    pub fn scn_delivery(&self) -> crate::scn::Delivery {
+        crate::scn::Delivery {
+            max_attempts: self.scn_max_attempts.max(1),
+            retry_base: std::time::Duration::from_millis(self.scn_retry_base_ms),
+            poll: std::time::Duration::from_millis(self.scn_poll_ms.max(10)),
+        }
     }
 
     pub fn passwords_hidden(&self) -> bool {

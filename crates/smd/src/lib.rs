@@ -7,6 +7,7 @@ pub mod api;
 pub mod config;
 pub mod inventory;
 pub mod model;
+pub mod scn;
 pub mod store;
 
 use std::net::TcpListener;
@@ -41,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "power_maps",
         sql: include_str!("../../../migrations/smd/0004_power_maps.sql"),
     },
+    Migration {
+        version: 7,
+        name: "scn",
+        sql: include_str!("../../../migrations/smd/0007_scn.sql"),
+    },
 ];
 
 /// Shared state of the handlers.
@@ -62,10 +68,15 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         is_public: api::is_public,
     });
     let metrics = web::Data::new(service_metrics("smd", &pool));
+    let delivery = config.scn_delivery();
     let state = web::Data::new(AppState {
         store: store::Store::new(pool),
         config,
     });
+    scn::spawn(
+        std::sync::Arc::downgrade(&state.clone().into_inner()),
+        delivery,
+    )?;
     HttpService::start(listener, workers, move |cfg| {
         cfg.app_data(policy.clone()).app_data(metrics.clone());
         api::configure(cfg, state.clone())

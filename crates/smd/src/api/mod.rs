@@ -11,6 +11,7 @@ pub mod power_maps;
 pub mod redfish_endpoints;
 pub mod service;
 pub mod service_endpoints;
+pub mod subscriptions;
 pub mod values;
 
 use actix_web::http::StatusCode;
@@ -116,6 +117,13 @@ use crate::AppState;
         power_maps::get_one,
         power_maps::put_one,
         power_maps::delete_one,
+        subscriptions::list,
+        subscriptions::post,
+        subscriptions::delete_all,
+        subscriptions::get_one,
+        subscriptions::put_one,
+        subscriptions::patch_one,
+        subscriptions::delete_one,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -173,6 +181,11 @@ use crate::AppState;
         model::node_map::NodeMapArrayIn,
         model::power_map::PowerMap,
         model::power_map::PowerMapIn,
+        model::subscription::Subscription,
+        model::subscription::SubscriptionList,
+        model::subscription::SubscriptionIn,
+        model::subscription::SubscriptionPatch,
+        model::subscription::ScnPayload,
     ))
 )]
 pub struct ApiDoc;
@@ -214,7 +227,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(partitions::routes)
                 .configure(memberships::routes)
                 .configure(node_maps::routes)
-                .configure(power_maps::routes),
+                .configure(power_maps::routes)
+                .configure(subscriptions::routes),
         );
 }
 

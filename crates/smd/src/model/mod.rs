@@ -9,6 +9,7 @@ pub mod group;
 pub mod node_map;
 pub mod power_map;
 pub mod redfish_endpoint;
+pub mod subscription;
 
 use serde::{Deserialize, Deserializer};
 
