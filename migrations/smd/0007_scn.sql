@@ -34,6 +34,9 @@ CREATE TABLE scn_outbox (
     body            JSONB NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- The queuing transaction: delivery merges one transaction's rows that
+    -- carry the same change (several statements of one write) into one SCN.
+    txid            BIGINT NOT NULL DEFAULT txid_current(),
     created         TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX scn_outbox_url_idx ON scn_outbox (url, id);

@@ -15,6 +15,8 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use ochami_types::Xname;
+use serde_json::{Map, Value};
 
 use crate::store::subscriptions::{Queued, Settle};
 use crate::AppState;
@@ -72,6 +74,72 @@ pub fn spawn(state: Weak<AppState>, delivery: Delivery) -> Result<(), String> {
     Ok(())
 }
 
+/// One POST: the queued rows it settles and its body.
+#[derive(Debug)]
+struct Batch {
+    ids: Vec<i64>,
+    body: String,
+    attempts: i32,
+}
+
+/// A body split into its components and the change they share.
+fn split(body: &str) -> Option<(Map<String, Value>, Vec<String>)> {
+    let Value::Object(mut m) = serde_json::from_str(body).ok()? else {
+        return None;
+    };
+    let comps = match m.remove("Components")? {
+        Value::Array(a) => a
+            .into_iter()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect(),
+        _ => return None,
+    };
+    Some((m, comps))
+}
+
+/// Merge consecutive rows of one URL that one transaction queued with the
+/// same change (a write of several statements) into one SCN, as HSM sends
+/// one SCN per change.
+fn merge(rows: Vec<Queued>) -> Vec<Batch> {
+    type Open = (i64, Option<Map<String, Value>>, Vec<String>, Batch);
+    let mut out: Vec<Open> = Vec::new();
+    for q in rows {
+        let parsed = split(&q.body);
+        if let (Some((rest, comps)), Some(last)) = (&parsed, out.last_mut()) {
+            if last.0 == q.txid && last.1.as_ref() == Some(rest) {
+                last.2.extend(comps.iter().cloned());
+                last.3.ids.push(q.id);
+                last.3.attempts = last.3.attempts.max(q.attempts);
+                continue;
+            }
+        }
+        let (rest, comps) = match parsed {
+            Some((r, c)) => (Some(r), c),
+            None => (None, Vec::new()),
+        };
+        let batch = Batch {
+            ids: vec![q.id],
+            body: q.body,
+            attempts: q.attempts,
+        };
+        out.push((q.txid, rest, comps, batch));
+    }
+    out.into_iter()
+        .map(|(_, rest, mut comps, mut b)| {
+            if let (Some(mut rest), true) = (rest, b.ids.len() > 1) {
+                comps.sort_by(|a, b| match (a.parse::<Xname>(), b.parse::<Xname>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    _ => a.cmp(b),
+                });
+                comps.dedup();
+                rest.insert("Components".into(), Value::from(comps));
+                b.body = Value::Object(rest).to_string();
+            }
+            b
+        })
+        .collect()
+}
+
 /// Send every URL's notifications concurrently, each URL's in order; after a
 /// failure the rest of that URL's wait for the next round.
 async fn send_all(
@@ -79,50 +147,50 @@ async fn send_all(
     queued: Vec<Queued>,
     delivery: Delivery,
 ) -> Vec<(i64, Settle)> {
-    let mut by_url: Vec<Vec<Queued>> = Vec::new();
+    let mut by_url: Vec<(String, Vec<Queued>)> = Vec::new();
     for q in queued {
         match by_url.last_mut() {
-            Some(v) if v[0].url == q.url => v.push(q),
-            _ => by_url.push(vec![q]),
+            Some((url, v)) if *url == q.url => v.push(q),
+            _ => by_url.push((q.url.clone(), vec![q])),
         }
     }
-    let per_url = by_url.into_iter().map(|rows| async move {
+    let per_url = by_url.into_iter().map(|(url, rows)| async move {
         let mut out = Vec::with_capacity(rows.len());
         let mut blocked = false;
-        for q in rows {
-            if blocked {
-                out.push((q.id, Settle::Skip));
-                continue;
-            }
-            let settle = match post(http, &q).await {
-                Ok(()) => Settle::Done,
-                Err(e) => {
-                    blocked = true;
-                    let failures = u32::try_from(q.attempts).unwrap_or(0) + 1;
-                    if failures >= delivery.max_attempts {
-                        tracing::warn!(url = %q.url, attempts = failures, error = %e, body = %q.body,
-                            "dropping an SCN its subscriber did not accept");
-                        Settle::Done
-                    } else {
-                        let after = delivery.backoff(failures);
-                        tracing::info!(url = %q.url, attempts = failures, error = %e,
-                            retry_in_ms = after.as_millis() as u64, "SCN not delivered; will retry");
-                        Settle::Retry(after)
+        for b in merge(rows) {
+            let settle = if blocked {
+                Settle::Skip
+            } else {
+                match post(http, &url, &b.body).await {
+                    Ok(()) => Settle::Done,
+                    Err(e) => {
+                        blocked = true;
+                        let failures = u32::try_from(b.attempts).unwrap_or(0) + 1;
+                        if failures >= delivery.max_attempts {
+                            tracing::warn!(%url, attempts = failures, error = %e, body = %b.body,
+                                "dropping an SCN its subscriber did not accept");
+                            Settle::Done
+                        } else {
+                            let after = delivery.backoff(failures);
+                            tracing::info!(%url, attempts = failures, error = %e,
+                                retry_in_ms = after.as_millis() as u64, "SCN not delivered; will retry");
+                            Settle::Retry(after)
+                        }
                     }
                 }
             };
-            out.push((q.id, settle));
+            out.extend(b.ids.into_iter().map(|id| (id, settle)));
         }
         out
     });
     join_all(per_url).await.into_iter().flatten().collect()
 }
 
-async fn post(http: &reqwest::Client, q: &Queued) -> Result<(), String> {
+async fn post(http: &reqwest::Client, url: &str, body: &str) -> Result<(), String> {
     let res = http
-        .post(&q.url)
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(q.body.clone())
+        .body(body.to_owned())
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -136,6 +204,51 @@ async fn post(http: &reqwest::Client, q: &Queued) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn q(id: i64, txid: i64, body: &str) -> Queued {
+        Queued {
+            id,
+            url: "http://a/".into(),
+            body: body.into(),
+            attempts: 0,
+            txid,
+        }
+    }
+
+    #[test]
+    fn one_transactions_rows_with_the_same_change_become_one_scn() {
+        let b = merge(vec![
+            q(
+                1,
+                7,
+                r#"{"Components":["x1c0s0b0n10"],"State":"On","Flag":"OK"}"#,
+            ),
+            q(
+                2,
+                7,
+                r#"{"Components":["x1c0s0b0n2"],"State":"On","Flag":"OK"}"#,
+            ),
+            q(
+                3,
+                7,
+                r#"{"Components":["x1c0s0b0n3"],"State":"Off","Flag":"OK"}"#,
+            ),
+            q(
+                4,
+                8,
+                r#"{"Components":["x1c0s0b0n4"],"State":"Off","Flag":"OK"}"#,
+            ),
+        ]);
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].ids, vec![1, 2]);
+        let v: Value = serde_json::from_str(&b[0].body).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Components":["x1c0s0b0n2","x1c0s0b0n10"],"State":"On","Flag":"OK"})
+        );
+        assert_eq!(b[1].ids, vec![3]);
+        assert_eq!(b[2].ids, vec![4]);
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

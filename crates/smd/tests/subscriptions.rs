@@ -502,3 +502,74 @@ async fn queued_scns_survive_an_smd_restart() {
         json!({"Components": [N1], "State": "Standby", "Flag": "OK"})
     );
 }
+
+#[tokio::test]
+async fn magellan_inventory_that_adds_nodes_notifies_once_for_all_of_them() {
+    let smd = smd().await;
+    let mut rx = Receiver::start(0);
+    subscribe(
+        &smd,
+        json!({"Subscriber": "t", "Url": rx.url, "States": ["On"]}),
+    )
+    .await;
+    let h = "https://172.16.0.104:443";
+    let system = |n: u32| {
+        json!({"uri": format!("{h}/redfish/v1/Systems/Node{n}"), "name": format!("Node{n}"),
+               "uuid": format!("4c4c4544-0000-1000-8000-00000000000{n}"),
+               "power": {"state": "On"}, "node_id": format!("{n}"),
+               "ethernet_interfaces": [{"uri": format!("{h}/redfish/v1/Systems/Node{n}/EthernetInterfaces/1"),
+                   "mac": format!("ec:e7:a7:05:a{n}:00"), "ip": "", "name": "1", "enabled": true}]})
+    };
+    let (s, b) = send(
+        client()
+            .post(smd.at("/hsm/v2/Inventory/RedfishEndpoints"))
+            .json(
+                &json!({"ID": "x1000c1s7b0", "FQDN": "172.16.0.104", "User": "admin",
+                "SchemaVersion": 1, "Systems": [system(0), system(1)], "Managers": []}),
+            ),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        rx.next().await,
+        json!({"Components": ["x1000c1s7b0n0", "x1000c1s7b0n1"], "State": "On", "Flag": "OK"})
+    );
+}
+
+#[tokio::test]
+async fn two_smd_instances_on_one_database_deliver_each_scn_once_in_order() {
+    let a = smd().await;
+    let db_url = a.db_url.clone();
+    let b = spawn_smd_with(|c| {
+        c.db.database_url = Some(db_url.clone());
+        c.scn_retry_base_ms = 20;
+        c.scn_poll_ms = 20;
+    })
+    .await;
+    components(&a, &[N1]).await;
+    // Refuses a few times, so both instances get a chance at the same rows.
+    let mut rx = Receiver::start(3);
+    subscribe(
+        &b,
+        json!({"Subscriber": "t", "Url": rx.url, "States": ["Ready", "Off"]}),
+    )
+    .await;
+    let states = ["Ready", "Off"];
+    for i in 0..10 {
+        let smd = if i % 2 == 0 { &a } else { &b };
+        set_state(smd, &[N1], states[i % 2]).await;
+    }
+    for i in 0..10 {
+        assert_eq!(rx.next().await["State"], states[i % 2], "message {i}");
+    }
+    // Sentinel: nothing was sent twice.
+    let (s, _) = send(
+        client()
+            .patch(a.at(&format!("/hsm/v2/State/Components/{N1}/StateData")))
+            .json(&json!({"State": "Ready", "Flag": "Alert"})),
+    )
+    .await;
+    assert_eq!(s, 204);
+    assert_eq!(rx.next().await["Flag"], "Alert");
+    assert_eq!(rx.requests.load(Ordering::SeqCst), 3 + 11);
+}

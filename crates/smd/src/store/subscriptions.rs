@@ -37,6 +37,8 @@ pub struct Queued {
     pub body: String,
     /// Failed attempts so far.
     pub attempts: i32,
+    /// The transaction that queued it.
+    pub txid: i64,
 }
 
 /// What became of a queued notification.
@@ -181,11 +183,12 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// One delivery round: lock up to `per_url` due notifications of every
-    /// URL whose oldest one is due (oldest first), hand them to `send`, and
-    /// settle each as it says, all in one transaction. Rows another smd
-    /// instance holds are skipped (`SKIP LOCKED`), so no row is sent twice.
-    /// Returns how many rows were handed to `send`.
+    /// One delivery round: take every URL whose oldest notification is due
+    /// and that no other smd instance is sending to (a transaction-scoped
+    /// advisory lock per URL, so each URL's notifications go out in order,
+    /// from one instance at a time), lock up to `per_url` of its oldest rows
+    /// (`FOR UPDATE SKIP LOCKED`), hand them to `send`, and settle each as it
+    /// says, all in one transaction. Returns how many rows were handed over.
     pub async fn deliver_scns<F, Fut>(&self, per_url: i64, send: F) -> Result<usize, Problem>
     where
         F: FnOnce(Vec<Queued>) -> Fut,
@@ -193,15 +196,32 @@ impl Store {
     {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
+        let urls: Vec<String> = tx
+            .query(
+                "WITH heads AS MATERIALIZED ( \
+                     SELECT DISTINCT ON (url) url, next_attempt FROM scn_outbox ORDER BY url, id) \
+                 SELECT url FROM heads WHERE next_attempt <= now() \
+                   AND pg_try_advisory_xact_lock(hashtext('ochami-scn:' || url))",
+                &[],
+            )
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if urls.is_empty() {
+            return Ok(0);
+        }
+        // A new statement, so a new snapshot: what another instance settled
+        // before we got its URL's lock is seen.
         let rows = tx
             .query(
-                "SELECT o.id, o.url, o.body::text, o.attempts FROM scn_outbox o \
-                 WHERE o.id IN (SELECT id FROM (SELECT id, row_number() OVER w AS rn, \
-                     first_value(next_attempt) OVER w AS head_due FROM scn_outbox \
-                     WINDOW w AS (PARTITION BY url ORDER BY id)) q \
-                   WHERE rn <= $1 AND head_due <= now()) \
+                "SELECT o.id, o.url, o.body::text, o.attempts, o.txid FROM scn_outbox o \
+                 WHERE o.id IN (SELECT id FROM (SELECT id, row_number() OVER \
+                     (PARTITION BY url ORDER BY id) AS rn FROM scn_outbox \
+                     WHERE url = ANY($2)) q WHERE rn <= $1) \
                  ORDER BY o.url, o.id FOR UPDATE SKIP LOCKED",
-                &[&per_url],
+                &[&per_url, &urls],
             )
             .await
             .map_err(db_error)?;
@@ -215,6 +235,7 @@ impl Store {
                 url: r.get(1),
                 body: r.get(2),
                 attempts: r.get(3),
+                txid: r.get(4),
             })
             .collect();
         let n = queued.len();
