@@ -573,3 +573,25 @@ async fn two_smd_instances_on_one_database_deliver_each_scn_once_in_order() {
     assert_eq!(rx.next().await["Flag"], "Alert");
     assert_eq!(rx.requests.load(Ordering::SeqCst), 3 + 11);
 }
+
+#[tokio::test]
+async fn a_put_to_a_new_url_redirects_what_is_still_queued() {
+    let smd = smd().await;
+    components(&smd, &[N1]).await;
+    // Nothing listens on port 1: deliveries fail and stay queued.
+    let dead = json!({"Subscriber": "t", "Url": "http://127.0.0.1:1/scn", "States": ["Ready"]});
+    let id = subscribe(&smd, dead).await;
+    set_state(&smd, &[N1], "Ready").await;
+    let mut rx = Receiver::start(0);
+    let (s, _) = send(
+        client()
+            .put(smd.at(&format!("/hsm/v2/Subscriptions/SCN/{id}")))
+            .json(&json!({"Subscriber": "t", "Url": rx.url, "States": ["Ready"]})),
+    )
+    .await;
+    assert_eq!(s, 204);
+    assert_eq!(
+        rx.next().await,
+        json!({"Components": [N1], "State": "Ready", "Flag": "OK"})
+    );
+}

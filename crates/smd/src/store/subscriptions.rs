@@ -103,10 +103,12 @@ impl Store {
         Ok(from_row(&row))
     }
 
-    /// Replace subscription `s.id` whole; `false` when it does not exist.
+    /// Replace subscription `s.id` whole (what is still queued for it goes
+    /// to its new Url); `false` when it does not exist.
     pub async fn update_subscription(&self, s: &Subscription) -> Result<bool, Problem> {
-        let client = self.client().await?;
-        let n = client
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let n = tx
             .execute(
                 "UPDATE scn_subscriptions SET subscriber = $2, url = $3, enabled = $4, \
                  roles = $5, sub_roles = $6, software_status = $7, states = $8 WHERE id = $1",
@@ -123,7 +125,17 @@ impl Store {
             )
             .await
             .map_err(unique_or(EXISTS))?;
-        Ok(n > 0)
+        if n == 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE scn_outbox SET url = $2 WHERE subscription_id = $1 AND url <> $2",
+            &[&s.id, &s.url],
+        )
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
     /// Read, change with `edit`, write back, in one transaction (row locked,
