@@ -7,8 +7,9 @@
 -- new rows and queue one notification per subscriber URL and per group of
 -- components with the same change, in the SAME transaction as the change: a
 -- notification exists exactly when its change was committed, and survives a
--- restart. smd's delivery worker POSTs the queue (`FOR UPDATE SKIP LOCKED`, so
--- several smd instances never deliver one row twice).
+-- restart. smd's delivery worker (woken by NOTIFY ochami_scn, else by a poll)
+-- POSTs the queue (`FOR UPDATE SKIP LOCKED`, so several smd instances never
+-- deliver one row twice).
 
 -- Subscriptions/SCN: HSM's SCNSubscription. Trigger lists hold canonical
 -- spellings (States, Roles, SubRoles) or the caller's text (SoftwareStatus);
@@ -104,6 +105,8 @@ BEGIN
     SELECT jsonb_agg(e ORDER BY k, a, b) INTO events FROM ev;
     IF events IS NOT NULL THEN
         PERFORM scn_queue(events);
+        -- Wakes the delivery workers when (and only if) this commits.
+        PERFORM pg_notify('ochami_scn', '');
     END IF;
     RETURN NULL;
 END
@@ -132,6 +135,8 @@ BEGIN
     SELECT jsonb_agg(e ORDER BY k, a, b) INTO events FROM ev;
     IF events IS NOT NULL THEN
         PERFORM scn_queue(events);
+        -- Wakes the delivery workers when (and only if) this commits.
+        PERFORM pg_notify('ochami_scn', '');
     END IF;
     RETURN NULL;
 END

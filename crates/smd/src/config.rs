@@ -37,7 +37,8 @@ pub struct Config {
     /// `SMD_SCN_RETRY_BASE_MS`: wait after a failed SCN delivery; doubles per
     /// further failure (capped at 5 minutes).
     pub scn_retry_base_ms: u64,
-    /// `SMD_SCN_POLL_MS`: how often an idle SCN queue is looked at.
+    /// `SMD_SCN_POLL_MS`: how often the SCN queue is looked at without a
+    /// NOTIFY (retries become due; a lost LISTEN connection).
     pub scn_poll_ms: u64,
 }
 

@@ -69,12 +69,14 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
     });
     let metrics = web::Data::new(service_metrics("smd", &pool));
     let delivery = config.scn_delivery();
+    let database = config.database();
     let state = web::Data::new(AppState {
         store: store::Store::new(pool),
         config,
     });
     scn::spawn(
         std::sync::Arc::downgrade(&state.clone().into_inner()),
+        database,
         delivery,
     )?;
     HttpService::start(listener, workers, move |cfg| {

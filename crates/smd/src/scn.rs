@@ -3,7 +3,8 @@
 //! Notifications are queued in `scn_outbox` by database triggers, in the
 //! transaction that changed the components (migration 0007), so none is lost
 //! across a restart and none exists for a change that rolled back. This task
-//! polls the queue, POSTs each body to its URL (oldest first per URL), deletes
+//! looks at the queue when the database NOTIFYs `ochami_scn` (on commit of a
+//! queuing transaction) and every `scn_poll_ms` as a safety net, POSTs each body to its URL (oldest first per URL), deletes
 //! it on a 2xx, and otherwise retries with exponential back-off until
 //! `scn_max_attempts`, then drops it with a warning. Several smd instances may
 //! share a database: rows are claimed `FOR UPDATE SKIP LOCKED`.
@@ -11,12 +12,15 @@
 //! Rationale: HSM (hms-smd `cmd/smd/job-types.go` JobSCN) keeps SCNs in memory
 //! and tries 3 times 5 s apart; a restart or a subscriber down for 15 s loses them.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use futures_util::StreamExt;
 use ochami_types::Xname;
 use serde_json::{Map, Value};
+use tokio::sync::Notify;
+use tokio_postgres::AsyncMessage;
 
 use crate::store::subscriptions::{Queued, Settle};
 use crate::AppState;
@@ -47,14 +51,71 @@ impl Delivery {
     }
 }
 
+/// The channel the component triggers NOTIFY after queuing.
+const CHANNEL: &str = "ochami_scn";
+
+/// Wake `wake` whenever the database announces new notifications: a
+/// connection of its own that LISTENs (reconnecting after a failure). The
+/// poll in [`spawn`] still runs, so a lost connection only adds latency.
+fn listen(database: String, wake: Arc<Notify>, alive: Weak<AppState>) {
+    tokio::spawn(async move {
+        let mut wait = Duration::from_secs(1);
+        while alive.strong_count() > 0 {
+            match listen_once(&database, &wake, &alive).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::debug!(error = %e, "SCN listener disconnected; polling meanwhile");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    });
+}
+
+/// One LISTEN connection, until it fails (`Err`) or smd stops (`Ok`).
+async fn listen_once(database: &str, wake: &Notify, alive: &Weak<AppState>) -> Result<(), String> {
+    let (client, mut conn) = tokio_postgres::connect(database, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+    let sql = format!("LISTEN {CHANNEL}");
+    let listen = client.batch_execute(&sql);
+    tokio::pin!(listen);
+    let mut listening = false;
+    loop {
+        tokio::select! {
+            r = &mut listen, if !listening => {
+                r.map_err(|e| e.to_string())?;
+                listening = true;
+                // Anything queued before we listened.
+                wake.notify_one();
+            }
+            m = messages.next() => match m {
+                Some(Ok(AsyncMessage::Notification(_))) => wake.notify_one(),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("connection closed".into()),
+            },
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {
+                if alive.strong_count() == 0 {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
 /// Start the delivery task; it ends when the server's state is dropped.
-pub fn spawn(state: Weak<AppState>, delivery: Delivery) -> Result<(), String> {
+pub fn spawn(state: Weak<AppState>, database: String, delivery: Delivery) -> Result<(), String> {
     let http = reqwest::Client::builder()
         .timeout(POST_TIMEOUT)
         // Subscribers are on the cluster network; a site proxy must not intercept.
         .no_proxy()
         .build()
         .map_err(|e| format!("cannot build the SCN HTTP client: {e}"))?;
+    let wake = Arc::new(Notify::new());
+    listen(database, wake.clone(), state.clone());
     tokio::spawn(async move {
         loop {
             let Some(state) = state.upgrade() else { return };
@@ -68,7 +129,10 @@ pub fn spawn(state: Weak<AppState>, delivery: Delivery) -> Result<(), String> {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot read the SCN queue; will retry"),
             }
-            tokio::time::sleep(delivery.poll).await;
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(delivery.poll) => {}
+            }
         }
     });
     Ok(())

@@ -300,7 +300,8 @@ async fn subscription_crud_and_errors() {
 
 #[tokio::test]
 async fn a_bulk_state_change_reaches_the_subscriber_as_one_scn() {
-    let smd = smd().await;
+    // No effective poll: the database's NOTIFY is what wakes delivery.
+    let smd = spawn_smd_with(|c| c.scn_poll_ms = 3_600_000).await;
     components(&smd, &[N1, N2, N3]).await;
     let mut rx = Receiver::start(0);
     subscribe(
