@@ -50,6 +50,11 @@ pub struct Config {
     /// `BSS_CACHE_REFRESH`: seconds between background refreshes of the SMD
     /// view and of the boot parameters another bss replica may have written.
     pub cache_refresh: u64,
+    /// `BSS_SCN_URL`: the URL SMD should POST state change notifications to
+    /// (this bss's `/boot/v1/scn`, as SMD reaches it). When set, bss
+    /// subscribes itself at start-up (idempotently) and applies SCNs to its
+    /// SMD view at once. Off by default.
+    pub scn_url: Option<Url>,
 }
 
 impl Default for Config {
@@ -69,6 +74,7 @@ impl Default for Config {
             retry_delay: 30,
             hsm_retrieval_delay: 10,
             cache_refresh: 30,
+            scn_url: None,
         }
     }
 }

@@ -65,6 +65,9 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
     cache.refresh_now().await;
     let refresh = Duration::from_secs(config.cache_refresh);
     cache.spawn_refresher(refresh);
+    if let Some(callback) = config.scn_url.clone() {
+        smd::spawn_scn_subscriber(&cache, callback);
+    }
     let state = web::Data::new(AppState {
         store: store::Store::new(pool),
         params: boot::ParamsCache::new(refresh.max(Duration::from_secs(1))),

@@ -18,11 +18,13 @@ use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use ochami_types::MacAddr;
+use ochami_types::{HmsType, MacAddr, Xname};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::sync::{watch, Notify};
 use url::Url;
+
+use crate::model::Scn;
 
 /// Misses refresh the view at most this often.
 pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
@@ -202,7 +204,18 @@ impl Snapshot {
                 }
             }
         }
+        Snapshot::index(snap.nodes)
+    }
+
+    /// A snapshot of `nodes` with its indexes.
+    pub fn index(nodes: Vec<Node>) -> Self {
+        let mut snap = Snapshot {
+            nodes,
+            ..Default::default()
+        };
         for (i, n) in snap.nodes.iter().enumerate() {
+            // As `build` joins: a repeated ID resolves to its last entry.
+            snap.by_name.insert(n.id.clone(), i);
             for m in &n.macs {
                 snap.by_mac.entry(*m).or_insert(i);
             }
@@ -214,6 +227,47 @@ impl Snapshot {
             }
         }
         snap
+    }
+
+    /// This view with `scn`'s change applied to the nodes it names; also
+    /// returns the named components that are nodes this view does not hold.
+    pub fn with_scn(&self, scn: &Scn) -> (Snapshot, Vec<String>) {
+        let mut nodes = self.nodes.clone();
+        let mut unknown = Vec::new();
+        for id in &scn.components {
+            let Ok(x) = id.parse::<Xname>() else { continue };
+            let Some(&i) = self.by_name.get(x.as_str()) else {
+                if x.hms_type() == HmsType::Node {
+                    unknown.push(x.as_str().to_owned());
+                }
+                continue;
+            };
+            let n = &mut nodes[i];
+            let mut set = |k: &str, v: Value| {
+                n.component.insert(k.to_owned(), v);
+            };
+            if let Some(e) = scn.enabled {
+                set("Enabled", Value::Bool(e));
+            }
+            for (k, v) in [
+                ("State", &scn.state),
+                ("Flag", &scn.flag),
+                ("SoftwareStatus", &scn.software_status),
+                ("Role", &scn.role),
+                ("SubRole", &scn.sub_role),
+            ] {
+                if let Some(v) = v {
+                    set(k, Value::String(v.clone()));
+                }
+            }
+            if let Some(r) = &scn.role {
+                n.role = r.clone();
+            }
+            if let Some(r) = &scn.sub_role {
+                n.sub_role = r.clone();
+            }
+        }
+        (Snapshot::index(nodes), unknown)
     }
 }
 
@@ -279,6 +333,40 @@ impl SmdClient {
         Ok(Snapshot::build(components, endpoints, interfaces))
     }
 
+    /// Make sure SMD has bss's SCN subscription for `callback`: replace it
+    /// when it exists (same Subscriber and Url), else create it. Idempotent.
+    pub async fn subscribe_scn(&self, callback: &Url) -> Result<(), String> {
+        let url = format!("{}/Subscriptions/SCN", self.base);
+        let body = scn_subscription(callback);
+        for _ in 0..2 {
+            let list: Value = self.get("/Subscriptions/SCN").await?.unwrap_or(Value::Null);
+            let existing = list["SubscriptionList"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|s| s["Subscriber"] == SCN_SUBSCRIBER && s["Url"] == callback.as_str())
+                .and_then(|s| s["ID"].as_i64());
+            let req = match existing {
+                Some(id) => self.http.put(format!("{url}/{id}")),
+                None => self.http.post(&url),
+            };
+            let res = req
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| format!("subscribe at {url}: {e}"))?;
+            // 409: another bss replica with this callback won the race; look again.
+            if res.status() == reqwest::StatusCode::CONFLICT {
+                continue;
+            }
+            if !res.status().is_success() {
+                return Err(format!("subscribe at {url}: HTTP {}", res.status()));
+            }
+            return Ok(());
+        }
+        Err(format!("subscribe at {url}: conflicting subscriptions"))
+    }
+
     /// Any HTTP answer counts as reachable, as OpenCHAMI's `/service/hsm` does.
     pub async fn probe(&self) -> bool {
         self.http
@@ -288,6 +376,54 @@ impl SmdClient {
             .await
             .is_ok()
     }
+}
+
+/// The `Subscriber` bss registers as.
+pub const SCN_SUBSCRIBER: &str = "bss";
+/// How often a registered subscription is checked (SMD may have lost it).
+const SCN_RECHECK: Duration = Duration::from_secs(300);
+/// Longest wait between two failed subscription attempts.
+const SCN_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// What bss subscribes to: every change that alters its view of a node
+/// (any State, Enabled, any Role or SubRole).
+fn scn_subscription(callback: &Url) -> Value {
+    use ochami_types::{Role, State, SubRole};
+    serde_json::json!({
+        "Subscriber": SCN_SUBSCRIBER,
+        "Url": callback.as_str(),
+        "Enabled": true,
+        "States": State::ALL.iter().map(State::as_str).collect::<Vec<_>>(),
+        "Roles": Role::ALL.iter().map(Role::as_str).collect::<Vec<_>>(),
+        "SubRoles": SubRole::ALL.iter().map(SubRole::as_str).collect::<Vec<_>>(),
+    })
+}
+
+/// Keep bss subscribed to SMD's SCNs at `callback` (`BSS_SCN_URL`): retry
+/// with back-off until SMD accepts, then re-check now and then. Runs until
+/// the cache is dropped.
+pub fn spawn_scn_subscriber(cache: &Arc<SmdCache>, callback: Url) {
+    let weak = Arc::downgrade(cache);
+    tokio::spawn(async move {
+        let mut wait = Duration::from_secs(1);
+        loop {
+            let Some(cache) = weak.upgrade() else { return };
+            let client = cache.client().clone();
+            drop(cache);
+            match client.subscribe_scn(&callback).await {
+                Ok(()) => {
+                    tracing::info!(url = %callback, "subscribed to SMD state change notifications");
+                    wait = Duration::from_secs(1);
+                    tokio::time::sleep(SCN_RECHECK).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_s = wait.as_secs(), "cannot subscribe to SMD SCNs");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(SCN_RETRY_MAX);
+                }
+            }
+        }
+    });
 }
 
 /// The shared, swapped snapshot and the refresh machinery.
@@ -364,6 +500,28 @@ impl SmdCache {
             *last = ok;
         });
         ok
+    }
+
+    /// Apply a state change notification from SMD at once. Components that
+    /// are nodes this view lacks (new ones) are fetched before this returns;
+    /// otherwise a full refresh follows in the background, which also covers
+    /// a refresh that was in flight with data older than the change.
+    pub async fn apply_scn(&self, scn: &Scn) {
+        let unknown = {
+            let mut g = match self.snapshot.write() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            let (snap, unknown) = g.with_scn(scn);
+            *g = Arc::new(snap);
+            unknown
+        };
+        if unknown.is_empty() {
+            self.wake.notify_one();
+        } else {
+            tracing::debug!(?unknown, "SCN names nodes not in the view; refreshing");
+            self.refresh(true).await;
+        }
     }
 
     /// Ask the refresher for a new view and wait for it. Unless `force`,

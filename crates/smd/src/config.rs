@@ -35,6 +35,15 @@ pub struct Config {
     /// on Inventory/Discover and on RedfishEndpoint writes with
     /// `RediscoverOnUpdate`. Off by default, as in OpenCHAMI's build.
     pub enable_discovery: bool,
+    /// `SMD_SCN_MAX_ATTEMPTS`: tries per state change notification before it
+    /// is dropped (with a warning).
+    pub scn_max_attempts: u32,
+    /// `SMD_SCN_RETRY_BASE_MS`: wait after a failed SCN delivery; doubles per
+    /// further failure (capped at 5 minutes).
+    pub scn_retry_base_ms: u64,
+    /// `SMD_SCN_POLL_MS`: how often the SCN queue is looked at without a
+    /// NOTIFY (retries become due; a lost LISTEN connection).
+    pub scn_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -49,6 +58,9 @@ impl Default for Config {
             hide_passwords: false,
             rvault: false,
             enable_discovery: false,
+            scn_max_attempts: 10,
+            scn_retry_base_ms: 1000,
+            scn_poll_ms: 500,
         }
     }
 }
@@ -68,6 +80,15 @@ impl Config {
     /// The effective connection string (OpenCHAMI's default database `hmsds`).
     pub fn database(&self) -> String {
         self.db.connection_string("hmsds", None)
+    }
+
+    /// SCN delivery settings.
+    pub fn scn_delivery(&self) -> crate::scn::Delivery {
+        crate::scn::Delivery {
+            max_attempts: self.scn_max_attempts.max(1),
+            retry_base: std::time::Duration::from_millis(self.scn_retry_base_ms),
+            poll: std::time::Duration::from_millis(self.scn_poll_ms.max(10)),
+        }
     }
 
     /// With discovery on, smd keeps BMC passwords to walk them again; like

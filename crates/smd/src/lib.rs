@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod inventory;
 pub mod legacy_inventory;
 pub mod model;
+pub mod scn;
 pub mod store;
 
 use std::net::TcpListener;
@@ -55,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/smd/0006_hardware.sql"),
     },
     Migration {
+        version: 7,
+        name: "scn",
+        sql: include_str!("../../../migrations/smd/0007_scn.sql"),
+    },
+    Migration {
         version: 8,
         name: "discovery",
         sql: include_str!("../../../migrations/smd/0008_discovery.sql"),
@@ -82,6 +88,8 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         is_public: api::is_public,
     });
     let metrics = web::Data::new(service_metrics("smd", &pool));
+    let delivery = config.scn_delivery();
+    let database = config.database();
     let store = store::Store::new(pool);
     let discovery = if config.enable_discovery {
         store
@@ -97,6 +105,11 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         config,
         discovery,
     });
+    scn::spawn(
+        std::sync::Arc::downgrade(&state.clone().into_inner()),
+        database,
+        delivery,
+    )?;
     HttpService::start(listener, workers, move |cfg| {
         cfg.app_data(policy.clone()).app_data(metrics.clone());
         api::configure(cfg, state.clone())

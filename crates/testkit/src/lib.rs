@@ -124,6 +124,14 @@ pub async fn spawn_bss(smd_url: &str) -> TestServer {
 
 /// bss with a config tweak.
 pub async fn spawn_bss_with(smd_url: &str, tweak: impl FnOnce(&mut bss::Config)) -> TestServer {
+    spawn_bss_at(smd_url, |c, _| tweak(c)).await
+}
+
+/// bss with a config tweak that may use bss's own base URL (e.g. for
+/// callbacks such as `scn_url`).
+pub async fn spawn_bss_at(smd_url: &str, tweak: impl FnOnce(&mut bss::Config, &str)) -> TestServer {
+    let listener = local_listener();
+    let own_url = format!("http://{}", listener.local_addr().expect("bound address"));
     let db_url = database("bss", bss::MIGRATIONS).await;
     let mut config = bss::Config {
         workers: 2,
@@ -132,10 +140,8 @@ pub async fn spawn_bss_with(smd_url: &str, tweak: impl FnOnce(&mut bss::Config))
         ..Default::default()
     };
     config.db.database_url = Some(db_url.clone());
-    tweak(&mut config);
-    let service = bss::build(config, local_listener())
-        .await
-        .expect("bss starts");
+    tweak(&mut config, &own_url);
+    let service = bss::build(config, listener).await.expect("bss starts");
     let (addr, handle) = service.spawn();
     TestServer {
         url: format!("http://{addr}"),

@@ -6,6 +6,7 @@ pub mod bootscript;
 pub mod cloud_init;
 pub mod history;
 pub mod hosts;
+pub mod scn;
 pub mod service;
 
 use actix_web::{web, HttpRequest};
@@ -37,7 +38,8 @@ use crate::{AppState, Config};
         service::version,
         service::status_all,
         service::hsm,
-        service::storage_status
+        service::storage_status,
+        scn::post
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -48,7 +50,8 @@ use crate::{AppState, Config};
         crate::model::EndpointAccess,
         bootscript::BootData,
         bootscript::Image,
-        hosts::Dump
+        hosts::Dump,
+        crate::model::Scn
     ))
 )]
 pub struct ApiDoc;
@@ -61,7 +64,8 @@ pub fn openapi_json() -> String {
 
 /// OpenCHAMI bss protects only `/boot/v1/bootparameters` (and its index) when
 /// auth is on; boot scripts, cloud-init, hosts and status stay open so nodes
-/// can boot without credentials.
+/// can boot without credentials. `/boot/v1/scn` is open in OpenCHAMI too
+/// (SMD does not authenticate its callbacks).
 pub fn is_public(_method: &actix_web::http::Method, path: &str) -> bool {
     !(path.starts_with("/boot/v1/bootparameters") || path == "/boot/v1")
 }
@@ -74,7 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(bootparameters::routes)
                 .configure(bootscript::routes)
                 .configure(hosts::routes)
-                .configure(history::routes),
+                .configure(history::routes)
+                .configure(scn::routes),
         )
         .configure(cloud_init::routes);
 }

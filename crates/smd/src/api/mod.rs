@@ -14,6 +14,7 @@ pub mod power_maps;
 pub mod redfish_endpoints;
 pub mod service;
 pub mod service_endpoints;
+pub mod subscriptions;
 pub mod values;
 
 use actix_web::http::StatusCode;
@@ -152,6 +153,13 @@ use crate::AppState;
         hardware::fru_history_all,
         hardware::fru_history_one,
         hardware::fru_history_delete,
+        subscriptions::list,
+        subscriptions::post,
+        subscriptions::delete_all,
+        subscriptions::get_one,
+        subscriptions::put_one,
+        subscriptions::patch_one,
+        subscriptions::delete_one,
     ),
     components(schemas(
         ochami_types::ProblemDetails,
@@ -236,6 +244,11 @@ use crate::AppState;
         model::hardware::HwInvHistArray,
         model::hardware::HwInvHistResp,
         model::hardware::SystemHwInventory,
+        model::subscription::Subscription,
+        model::subscription::SubscriptionList,
+        model::subscription::SubscriptionIn,
+        model::subscription::SubscriptionPatch,
+        model::subscription::ScnPayload,
     ))
 )]
 pub struct ApiDoc;
@@ -280,7 +293,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(node_maps::routes)
                 .configure(power_maps::routes)
                 .configure(locks::routes)
-                .configure(hardware::routes),
+                .configure(hardware::routes)
+                .configure(subscriptions::routes),
         );
 }
 

@@ -12,6 +12,7 @@ pub mod lock;
 pub mod node_map;
 pub mod power_map;
 pub mod redfish_endpoint;
+pub mod subscription;
 
 use serde::{Deserialize, Deserializer};
 

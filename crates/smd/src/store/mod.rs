@@ -13,6 +13,7 @@ pub mod node_maps;
 pub mod power_maps;
 pub mod redfish_endpoints;
 pub mod service_endpoints;
+pub mod subscriptions;
 
 use deadpool_postgres::Pool;
 use ochami_service::db::{pool_error, query_error};
