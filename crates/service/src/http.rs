@@ -21,7 +21,7 @@ use futures_util::future::LocalBoxFuture;
 use ochami_types::ProblemDetails;
 
 use crate::auth::{is_write, AuthError, AuthPolicy};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Scraper};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
@@ -330,14 +330,46 @@ pub fn app(
         .wrap(from_fn(request_id))
 }
 
-/// `GET /metrics`: Prometheus text, when the service registered [`Metrics`].
+/// `GET /metrics`: Prometheus text, when the service registered [`Metrics`]
+/// (HTTP services) or a [`Scraper`] (the UDP daemons' metrics listeners).
 async fn metrics_text(req: HttpRequest) -> HttpResponse {
-    match req.app_data::<web::Data<Metrics>>() {
-        Some(m) => HttpResponse::Ok()
+    let text = |body: String| {
+        HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")
-            .body(m.render()),
+            .body(body)
+    };
+    if let Some(m) = req.app_data::<web::Data<Metrics>>() {
+        return text(m.render());
+    }
+    match req.app_data::<web::Data<Scraper>>() {
+        Some(s) => match s.scrape().await {
+            Some(body) => text(body),
+            None => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping")
+                .error_response(),
+        },
         None => Problem::not_found("no metrics here").error_response(),
     }
+}
+
+/// A listener that serves only `GET /metrics`, answered by `scraper` (for the
+/// UDP daemons' `metrics_listen`). The returned server runs once spawned.
+pub fn metrics_listener(
+    listener: std::net::TcpListener,
+    scraper: Scraper,
+) -> std::io::Result<actix_web::dev::Server> {
+    let scraper = web::Data::new(scraper);
+    Ok(actix_web::HttpServer::new(move || {
+        let scraper = scraper.clone();
+        app(move |cfg| {
+            cfg.app_data(scraper);
+        })
+    })
+    // Rationale: scrapes are rare and tiny; no thread per core for them.
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?
+    .run())
 }
 
 /// Bearer-token check for non-public routes when the service enabled auth
