@@ -16,6 +16,7 @@ pub mod values;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::Problem;
+use ochami_service::openapi::ProblemResponses;
 use ochami_types::Xname;
 use serde::Serialize;
 use utoipa::OpenApi;
@@ -25,6 +26,7 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&ProblemResponses),
     info(
         title = "ochami smd (HSM v2)",
         description = "State Management Database, wire-compatible with OpenCHAMI smd."
