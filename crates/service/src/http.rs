@@ -304,6 +304,18 @@ impl QueryParams {
         T: FromStr,
         T::Err: fmt::Display,
     {
+        // `?enabled=` or `?nid=` is no value of the parameter's type: 400, as
+        // OpenCHAMI's Go parsers (strconv) answer, not "no filter" (found by
+        // schemathesis). Empty items of a comma list are still skipped.
+        if self
+            .0
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(name) && v.trim().is_empty())
+        {
+            return Err(Problem::bad_request(format!(
+                "bad query param '{name}': empty value"
+            )));
+        }
         self.all(name)
             .into_iter()
             .map(|v| {
@@ -622,6 +634,10 @@ mod tests {
             "{}",
             e.detail
         );
+        let q = QueryParams::parse("nid=1,,2&enabled=");
+        assert_eq!(q.parse_all::<u32>("nid").unwrap(), [1, 2]);
+        let e = q.parse_all::<bool>("enabled").unwrap_err();
+        assert_eq!(e.detail, "bad query param 'enabled': empty value");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("100%"), "100%");
     }
