@@ -304,9 +304,9 @@ impl QueryParams {
         T: FromStr,
         T::Err: fmt::Display,
     {
-        // `?enabled=` or `?nid=` is no value of the parameter's type: 400, as
-        // OpenCHAMI's Go parsers (strconv) answer, not "no filter" (found by
-        // schemathesis). Empty items of a comma list are still skipped.
+        // `?enabled=` or `?nid=` is no value of the parameter's type: a 400
+        // naming it, not a silent "no filter" (found by schemathesis; the spec
+        // says bool/integer). Empty items of a comma list are still skipped.
         if self
             .0
             .iter()
