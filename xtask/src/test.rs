@@ -32,11 +32,13 @@ pub const PACKAGES: &[(&str, &str)] = &[
 
 /// PyPI tools tests drive (magellan against sushy-emulator, a Redfish
 /// implementation we did not write; redfish-sim against DMTF's protocol
-/// validator), and a command each one provides. Tests using them skip, saying
+/// validator; smd and bss against their OpenAPI documents with schemathesis),
+/// and a command each one provides. Tests using them skip, saying
 /// so, when they are absent.
 pub const PYTHON_TOOLS: &[(&str, &str)] = &[
     ("sushy-tools", "sushy-emulator"),
     ("redfish-protocol-validator", "rf_protocol_validator"),
+    ("schemathesis>=4,<5", "schemathesis"),
 ];
 
 fn have_command(cmd: &str) -> bool {

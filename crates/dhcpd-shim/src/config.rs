@@ -3,7 +3,7 @@
 //! `ochami_service::config::load`; this module owns the shape only and never
 //! touches a socket or a file.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -70,6 +70,8 @@ pub struct Config {
     pub decline_quarantine: Duration,
     /// Log output (`--log-format` wins).
     pub log_format: Option<LogFormat>,
+    /// Prometheus `GET /metrics` listening address (TCP); off unless set.
+    pub metrics_listen: Option<SocketAddr>,
     pub subnets: Vec<SubnetConfig>,
 }
 
@@ -169,6 +171,7 @@ impl Default for Config {
             offer_hold: Duration::from_secs(30),
             decline_quarantine: Duration::from_secs(600),
             log_format: None,
+            metrics_listen: None,
             subnets: Vec::new(),
         }
     }

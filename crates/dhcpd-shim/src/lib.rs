@@ -5,6 +5,7 @@
 //! - [`lease`]: the lease book; [`lease_file`]: its durable journal.
 //! - [`smd`]: SMD wire shapes, the reservation cache, the HTTP client.
 //! - [`server`]: the thin tokio layer — sockets, timers, SMD refresh, journal.
+//! - [`metrics`]: what `GET /metrics` shows on `metrics_listen`.
 //! - [`render`]: configs for isc-dhcpd, dnsmasq and Kea generated from SMD.
 //!
 //! Architecture invariant: only `server`, `lease_file`, `SmdClient` and
@@ -14,6 +15,7 @@ pub mod boot;
 pub mod config;
 pub mod lease;
 pub mod lease_file;
+pub mod metrics;
 pub mod protocol;
 pub mod render;
 pub mod server;

@@ -40,17 +40,77 @@ const MAGIC: [u8; 4] = [99, 130, 83, 99];
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counters {
     pub received: u64,
+    /// Well-formed packets by DHCP message type: index = option 53's value
+    /// (1 DISCOVER … 8 INFORM), 0 = any other type.
+    pub received_by_type: [u64; 9],
+    /// Replies built, by message type (same indices).
+    pub sent_by_type: [u64; 9],
+    /// Total of `malformed_by`.
     pub malformed: u64,
+    pub malformed_by: Malformed,
     pub ignored: u64,
     pub no_subnet: u64,
     pub pool_exhausted: u64,
+    /// Addresses offered (ProxyDHCP offers carry none and are not counted).
     pub offers: u64,
+    /// Leases bound or renewed.
     pub acks: u64,
     pub naks: u64,
     pub declines: u64,
     pub releases: u64,
     pub informs: u64,
+    /// ProxyDHCP answers (boot information only).
+    pub proxy_replies: u64,
     pub oversize_replies: u64,
+}
+
+/// Malformed packets, by what was wrong with them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Malformed {
+    /// Shorter than a BOOTP header and magic cookie.
+    pub too_short: u64,
+    /// Longer than [`MAX_PACKET`].
+    pub too_long: u64,
+    /// Not an Ethernet BOOTREQUEST with the DHCP magic cookie.
+    pub not_bootrequest: u64,
+    /// An option runs past the packet or has a length its type cannot have.
+    pub bad_option: u64,
+    /// Rejected by the DHCP decoder.
+    pub undecodable: u64,
+    /// No DHCP message type (option 53).
+    pub no_message_type: u64,
+    /// A REQUEST or DECLINE that names no address.
+    pub no_address: u64,
+}
+
+/// Why [`decode_checked`] refused a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    TooShort,
+    TooLong,
+    NotBootRequest,
+    BadOption,
+    Undecodable,
+}
+
+impl Malformed {
+    fn count(&mut self, e: DecodeError) {
+        *match e {
+            DecodeError::TooShort => &mut self.too_short,
+            DecodeError::TooLong => &mut self.too_long,
+            DecodeError::NotBootRequest => &mut self.not_bootrequest,
+            DecodeError::BadOption => &mut self.bad_option,
+            DecodeError::Undecodable => &mut self.undecodable,
+        } += 1;
+    }
+}
+
+/// The index of `kind` in [`Counters::received_by_type`] and `sent_by_type`.
+pub fn type_index(kind: MessageType) -> usize {
+    match u8::from(kind) {
+        n @ 1..=8 => usize::from(n),
+        _ => 0,
+    }
 }
 
 /// A datagram to send.
@@ -170,14 +230,20 @@ impl Dhcp {
     ) -> Outcome {
         self.counters.received += 1;
         let mut out = Outcome::default();
-        let Some(msg) = decode(bytes) else {
-            self.counters.malformed += 1;
-            return out;
+        let msg = match decode_checked(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.counters.malformed += 1;
+                self.counters.malformed_by.count(e);
+                return out;
+            }
         };
         let Some(kind) = msg.opts().msg_type() else {
             self.counters.malformed += 1;
+            self.counters.malformed_by.no_message_type += 1;
             return out;
         };
+        self.counters.received_by_type[type_index(kind)] += 1;
         let mac = {
             let c = msg.chaddr();
             let mut m = [0u8; 6];
@@ -380,6 +446,7 @@ impl Dhcp {
             (None, false) => ciaddr,
             (None, true) => {
                 self.counters.malformed += 1;
+                self.counters.malformed_by.no_address += 1;
                 return;
             }
         };
@@ -450,6 +517,7 @@ impl Dhcp {
             Some(DhcpOption::RequestedIpAddress(ip)) => *ip,
             _ => {
                 self.counters.malformed += 1;
+                self.counters.malformed_by.no_address += 1;
                 return;
             }
         };
@@ -517,10 +585,7 @@ impl Dhcp {
             // Rationale: boot-server requests come from a configured client; answer where it asked from.
             t.to = from;
         }
-        match reply_kind {
-            MessageType::Offer => self.counters.offers += 1,
-            _ => self.counters.acks += 1,
-        }
+        self.counters.proxy_replies += 1;
         out.reply = Some(t);
     }
 
@@ -614,6 +679,7 @@ impl Dhcp {
             _ => DEFAULT_REPLY,
         };
         let bytes = self.fit(m, limit)?;
+        self.counters.sent_by_type[type_index(kind)] += 1;
         let (to, link_addr) = destination(req, kind, yiaddr, mac);
         Some(Transmit {
             to,
@@ -748,15 +814,23 @@ pub fn hostname(pattern: &str, host: Option<&Host>, mac: &MacAddr) -> Option<Str
 }
 
 /// Decode a request, or `None` if it is not a well-formed Ethernet BOOTREQUEST.
+pub fn decode(bytes: &[u8]) -> Option<Message> {
+    decode_checked(bytes).ok()
+}
+
+/// Decode a request, or say why it is not a well-formed Ethernet BOOTREQUEST.
 /// Checks what dhcproto's decoder assumes (it may panic in debug builds on
 /// some malformed option lengths) before handing it the bytes.
-pub fn decode(bytes: &[u8]) -> Option<Message> {
-    if bytes.len() < MIN_PACKET || bytes.len() > MAX_PACKET {
-        return None;
+pub fn decode_checked(bytes: &[u8]) -> Result<Message, DecodeError> {
+    if bytes.len() < MIN_PACKET {
+        return Err(DecodeError::TooShort);
+    }
+    if bytes.len() > MAX_PACKET {
+        return Err(DecodeError::TooLong);
     }
     // op = BOOTREQUEST, htype = Ethernet, hlen = 6, magic cookie.
     if bytes[0] != 1 || bytes[1] != 1 || bytes[2] != 6 || bytes[236..240] != MAGIC {
-        return None;
+        return Err(DecodeError::NotBootRequest);
     }
     // Per option code: total payload length, or None when absent.
     let mut total: [Option<usize>; 256] = [None; 256];
@@ -767,9 +841,9 @@ pub fn decode(bytes: &[u8]) -> Option<Message> {
             0 => i += 1,
             255 => break,
             _ => {
-                let len = usize::from(*bytes.get(i + 1)?);
+                let len = usize::from(*bytes.get(i + 1).ok_or(DecodeError::BadOption)?);
                 if i + 2 + len > bytes.len() {
-                    return None;
+                    return Err(DecodeError::BadOption);
                 }
                 let t = &mut total[usize::from(code)];
                 *t = Some(t.unwrap_or(0) + len);
@@ -789,10 +863,14 @@ pub fn decode(bytes: &[u8]) -> Option<Message> {
         || bad(57, &|n| n == 2)
         || bad(93, &|n| n >= 2 && n % 2 == 0)
     {
-        return None;
+        return Err(DecodeError::BadOption);
     }
-    let msg = Message::decode(&mut Decoder::new(bytes)).ok()?;
-    (msg.opcode() == Opcode::BootRequest && msg.chaddr().len() == 6).then_some(msg)
+    let msg = Message::decode(&mut Decoder::new(bytes)).map_err(|_| DecodeError::Undecodable)?;
+    if msg.opcode() == Opcode::BootRequest && msg.chaddr().len() == 6 {
+        Ok(msg)
+    } else {
+        Err(DecodeError::Undecodable)
+    }
 }
 
 /// Helper for tests and tools: a client request with the given options.

@@ -6,9 +6,12 @@
 //! Decides nothing about DHCP: every packet goes to [`Dhcp::handle`].
 
 use std::net::{SocketAddr, SocketAddrV4};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use ochami_service::http::metrics_listener;
+use ochami_service::metrics::{scrape_channel, ScrapeRequests};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -17,6 +20,7 @@ use tokio::task::JoinHandle;
 use crate::config::{Config, Mode};
 use crate::lease::{LeaseRecord, UnixTime};
 use crate::lease_file::{LeaseFile, COMPACT_SLACK};
+use crate::metrics::IoCounters;
 use crate::protocol::{Dhcp, Outcome, Transmit, MAX_PACKET, PROXY_PORT};
 use crate::smd::{Reservations, SmdClient, SmdWrite};
 
@@ -40,15 +44,21 @@ pub fn unix_now() -> UnixTime {
 /// A running server; dropping it does not stop it, [`Running::stop`] does.
 pub struct Running {
     pub local_addr: SocketAddrV4,
+    /// Where `GET /metrics` is served, when `metrics_listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     join: JoinHandle<()>,
     tasks: Vec<JoinHandle<()>>,
+    metrics: Option<actix_web::dev::ServerHandle>,
 }
 
 impl Running {
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
+        }
+        if let Some(m) = self.metrics.take() {
+            m.stop(true).await;
         }
         let _ = (&mut self.join).await;
         for t in &self.tasks {
@@ -172,21 +182,44 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         )));
         tasks.push(tokio::spawn(write_loop(c, write_rx)));
     }
+    // Without a listener the scraper is dropped and the loop never hears a scrape.
+    let (scraper, scrapes) = scrape_channel();
+    let (metrics, metrics_addr) = match cfg.metrics_listen {
+        Some(addr) => {
+            let err = |e: std::io::Error| {
+                format!("cannot serve metrics on {addr} (DHCPD_SHIM_METRICS_LISTEN): {e}")
+            };
+            let tcp = std::net::TcpListener::bind(addr).map_err(err)?;
+            let bound = tcp.local_addr().map_err(err)?;
+            let server = metrics_listener(tcp, scraper).map_err(err)?;
+            let handle = server.handle();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = server.await {
+                    tracing::error!("metrics listener failed: {e}");
+                }
+            }));
+            (Some(handle), Some(bound))
+        }
+        None => (None, None),
+    };
     let (stop_tx, stop_rx) = oneshot::channel();
     let join = tokio::spawn(packet_loop(
-        core, journal, sock, proxy_sock, res_rx, write_tx, miss, stop_rx,
+        core, journal, sock, proxy_sock, res_rx, write_tx, miss, stop_rx, scrapes,
     ));
     tracing::info!(
         listen = %local_addr,
         interface = cfg.interface.as_deref().unwrap_or("*"),
         mode = ?cfg.mode,
+        metrics = ?metrics_addr,
         "dhcpd-shim serving"
     );
     Ok(Running {
         local_addr,
+        metrics_addr,
         stop: Some(stop_tx),
         join,
         tasks,
+        metrics,
     })
 }
 
@@ -245,6 +278,7 @@ fn journal_thread(
     rx: std::sync::mpsc::Receiver<JournalJob>,
     sock: std::net::UdpSocket,
     proxy: Option<std::net::UdpSocket>,
+    dropped: Arc<AtomicU64>,
 ) {
     let mut records = Vec::new();
     let mut replies = Vec::new();
@@ -267,6 +301,7 @@ fn journal_thread(
                         &mut replies,
                         &sock,
                         proxy.as_ref(),
+                        &dropped,
                     );
                     if let Err(e) = journal.compact(&live) {
                         tracing::error!("lease journal compaction failed: {e}");
@@ -282,6 +317,7 @@ fn journal_thread(
             &mut replies,
             &sock,
             proxy.as_ref(),
+            &dropped,
         );
     }
 }
@@ -293,6 +329,7 @@ fn flush(
     replies: &mut Vec<(Transmit, bool)>,
     sock: &std::net::UdpSocket,
     proxy: Option<&std::net::UdpSocket>,
+    dropped: &AtomicU64,
 ) {
     if let Err(e) = journal.append(records) {
         // Rationale: an ACK for a lease that is not durable could be handed out twice.
@@ -300,6 +337,7 @@ fn flush(
             "lease journal write failed, dropping {} replies: {e}",
             replies.len()
         );
+        dropped.fetch_add(replies.len() as u64, Ordering::Relaxed);
         replies.clear();
     }
     records.clear();
@@ -335,6 +373,7 @@ async fn packet_loop(
     write_tx: mpsc::Sender<SmdWrite>,
     miss: Arc<Notify>,
     mut stop: oneshot::Receiver<()>,
+    mut scrapes: ScrapeRequests,
 ) {
     let clone = |s: &UdpSocket| {
         // SAFETY-free dup: borrow the fd and clone it through socket2.
@@ -353,9 +392,11 @@ async fn packet_loop(
     let mut lines = journal.lines();
     let iface = core.config().interface.clone();
     let jiface = iface.clone();
+    let journal_dropped = Arc::new(AtomicU64::new(0));
+    let jdropped = journal_dropped.clone();
     let jthread = std::thread::Builder::new()
         .name("lease-journal".into())
-        .spawn(move || journal_thread(jiface, journal, jrx, jsock, jproxy));
+        .spawn(move || journal_thread(jiface, journal, jrx, jsock, jproxy, jdropped));
     let jthread = match jthread {
         Ok(t) => t,
         Err(e) => {
@@ -406,6 +447,15 @@ async fn packet_loop(
         };
         tokio::select! {
             _ = &mut stop => break,
+            reply = scrapes.next() => {
+                let io = IoCounters {
+                    journal_dropped_replies: journal_dropped.load(Ordering::Relaxed),
+                    smd_writes_dropped: dropped_writes,
+                };
+                let now = unix_now();
+                let _ = reply.send(crate::metrics::render(&core.counters(), core.leases(), now, &io));
+                continue;
+            }
             Some(r) = res_rx.recv() => {
                 tracing::debug!(hosts = r.len(), "SMD cache refreshed");
                 core.set_reservations(r);

@@ -130,6 +130,18 @@ pub fn pool_error(e: deadpool_postgres::PoolError) -> Problem {
 /// A query failure that is not the caller's fault: 500 (or 503 when the
 /// connection is gone), logged with the cause; the client sees OpenCHAMI's text.
 pub fn query_error(e: tokio_postgres::Error) -> Problem {
+    use tokio_postgres::error::SqlState;
+    // Text PostgreSQL cannot hold (a NUL character, e.g. `?name=%00`) is the
+    // caller's 400, naming the cause; it was a 500 in bss (found by schemathesis).
+    if let Some(c) = e.code() {
+        if *c == SqlState::CHARACTER_NOT_IN_REPERTOIRE || *c == SqlState::UNTRANSLATABLE_CHARACTER {
+            let why = e
+                .as_db_error()
+                .map(|d| d.message())
+                .unwrap_or("invalid character");
+            return Problem::bad_request(format!("a text value cannot be stored: {why}"));
+        }
+    }
     if e.is_closed() {
         tracing::warn!(error = %e, "database connection lost");
         return Problem::unavailable("database unavailable: connection lost");

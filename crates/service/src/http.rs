@@ -21,7 +21,7 @@ use futures_util::future::LocalBoxFuture;
 use ochami_types::ProblemDetails;
 
 use crate::auth::{is_write, AuthError, AuthPolicy};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Scraper};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
@@ -148,7 +148,7 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    serde_path_to_error::deserialize(ObjectsOnly(de)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path == "." || path.is_empty() {
@@ -157,6 +157,107 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             Problem::bad_request(format!("invalid JSON body: field '{path}': {inner}"))
         }
     })
+}
+
+/// A JSON deserializer whose top-level struct must be a JSON object.
+/// Rationale: serde_json also fills a struct from an array (`[]` becomes a
+/// struct of defaults), so `POST {"NodeMaps":[..]}` took `[]` as "no entries"
+/// (found by schemathesis); OpenCHAMI's Go decoder answers 400 there, so do we.
+struct ObjectsOnly<D>(D);
+
+macro_rules! forward {
+    ($($method:ident),*) => {$(
+        fn $method<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+            self.0.$method(v)
+        }
+    )*};
+}
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectsOnly<D> {
+    type Error = D::Error;
+
+    forward!(
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
+        deserialize_identifier,
+        deserialize_ignored_any
+    );
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(v)
+    }
+
+    fn deserialize_unit_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_unit_struct(name, v)
+    }
+
+    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_newtype_struct(name, v)
+    }
+
+    fn deserialize_tuple<V: serde::de::Visitor<'de>>(
+        self,
+        len: usize,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_tuple(len, v)
+    }
+
+    fn deserialize_tuple_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_tuple_struct(name, len, v)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_enum(name, variants, v)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
 }
 
 /// The query string as (lower-cased name, value) pairs: names are
@@ -203,6 +304,18 @@ impl QueryParams {
         T: FromStr,
         T::Err: fmt::Display,
     {
+        // `?enabled=` or `?nid=` is no value of the parameter's type: a 400
+        // naming it, not a silent "no filter" (found by schemathesis; the spec
+        // says bool/integer). Empty items of a comma list are still skipped.
+        if self
+            .0
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(name) && v.trim().is_empty())
+        {
+            return Err(Problem::bad_request(format!(
+                "bad query param '{name}': empty value"
+            )));
+        }
         self.all(name)
             .into_iter()
             .map(|v| {
@@ -330,14 +443,46 @@ pub fn app(
         .wrap(from_fn(request_id))
 }
 
-/// `GET /metrics`: Prometheus text, when the service registered [`Metrics`].
+/// `GET /metrics`: Prometheus text, when the service registered [`Metrics`]
+/// (HTTP services) or a [`Scraper`] (the UDP daemons' metrics listeners).
 async fn metrics_text(req: HttpRequest) -> HttpResponse {
-    match req.app_data::<web::Data<Metrics>>() {
-        Some(m) => HttpResponse::Ok()
+    let text = |body: String| {
+        HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")
-            .body(m.render()),
+            .body(body)
+    };
+    if let Some(m) = req.app_data::<web::Data<Metrics>>() {
+        return text(m.render());
+    }
+    match req.app_data::<web::Data<Scraper>>() {
+        Some(s) => match s.scrape().await {
+            Some(body) => text(body),
+            None => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping")
+                .error_response(),
+        },
         None => Problem::not_found("no metrics here").error_response(),
     }
+}
+
+/// A listener that serves only `GET /metrics`, answered by `scraper` (for the
+/// UDP daemons' `metrics_listen`). The returned server runs once spawned.
+pub fn metrics_listener(
+    listener: std::net::TcpListener,
+    scraper: Scraper,
+) -> std::io::Result<actix_web::dev::Server> {
+    let scraper = web::Data::new(scraper);
+    Ok(actix_web::HttpServer::new(move || {
+        let scraper = scraper.clone();
+        app(move |cfg| {
+            cfg.app_data(scraper);
+        })
+    })
+    // Rationale: scrapes are rare and tiny; no thread per core for them.
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?
+    .run())
 }
 
 /// Bearer-token check for non-public routes when the service enabled auth
@@ -489,6 +634,10 @@ mod tests {
             "{}",
             e.detail
         );
+        let q = QueryParams::parse("nid=1,,2&enabled=");
+        assert_eq!(q.parse_all::<u32>("nid").unwrap(), [1, 2]);
+        let e = q.parse_all::<bool>("enabled").unwrap_err();
+        assert_eq!(e.detail, "bad query param 'enabled': empty value");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("100%"), "100%");
     }
@@ -594,6 +743,30 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("svc_answer 42"), "{text}");
+    }
+
+    #[test]
+    fn a_struct_body_must_be_an_object() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Entries {
+            #[serde(default)]
+            entries: Vec<u32>,
+        }
+        let err = decode_json::<Entries>(b"[]").unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert!(
+            err.detail.contains("expected struct Entries"),
+            "{}",
+            err.detail
+        );
+        assert_eq!(
+            decode_json::<Entries>(br#"{"entries":[1]}"#)
+                .unwrap()
+                .entries,
+            [1]
+        );
+        assert_eq!(decode_json::<Vec<u32>>(b"[2]").unwrap(), [2]);
     }
 
     #[test]

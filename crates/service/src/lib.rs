@@ -7,6 +7,8 @@
 //!   a JSON/query extractor that names the bad field, server start on a given
 //!   listener with graceful shutdown.
 //! - [`db`]: the deadpool-postgres pool and the migration runner.
+//! - [`metrics`]: Prometheus text for HTTP services and the UDP daemons.
+//! - [`openapi`]: what every OpenAPI document says about errors.
 //!
 //! This crate holds no service's routes or tables.
 
@@ -19,4 +21,5 @@ pub mod db;
 pub mod http;
 pub mod logging;
 pub mod metrics;
+pub mod openapi;
 pub mod server;

@@ -38,6 +38,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// HTTP listening address; no HTTP unless set (`TFTPD_HTTP_LISTEN`).
     pub http_listen: Option<SocketAddr>,
+    /// Prometheus `GET /metrics` listening address; off unless set
+    /// (`TFTPD_METRICS_LISTEN`). Its own listener, so the file server's
+    /// address can face the nodes while metrics stay on a management network.
+    pub metrics_listen: Option<SocketAddr>,
     /// Serve every transfer from the listening port instead of one ephemeral
     /// port per transfer (`TFTPD_SINGLE_PORT`), for firewalls and NAT.
     pub single_port: bool,
@@ -74,6 +78,7 @@ impl Default for Config {
             trusted_links: vec![PathBuf::from("/boot/ipxe.efi")],
             listen: SocketAddr::from(([0, 0, 0, 0], 69)),
             http_listen: None,
+            metrics_listen: None,
             single_port: false,
             blksize_max: BLKSIZE_MAX,
             mtu: 1500,

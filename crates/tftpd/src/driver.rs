@@ -9,6 +9,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use ochami_service::metrics::ScrapeRequests;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -17,6 +18,7 @@ use tokio::time::Instant;
 use crate::cache::FileCache;
 use crate::codec::MAX_DATAGRAM;
 use crate::endpoint::{Endpoint, TransferEvent, TransferId, Transmit, Via};
+use crate::metrics::{self, IoCounters};
 
 /// Receive buffer for a transfer's socket. Only ACKs and ERRORs belong there;
 /// anything longer is garbage and is dropped truncated, which keeps memory per
@@ -42,12 +44,15 @@ impl Drop for TransferSocket {
     }
 }
 
-/// Run the endpoint on `listener` until `shutdown` fires.
+/// Run the endpoint on `listener` until `shutdown` fires, answering metrics
+/// scrapes between datagrams.
 pub(crate) async fn drive(
     mut endpoint: Endpoint<FileCache>,
     listener: UdpSocket,
     mut shutdown: oneshot::Receiver<()>,
+    mut scrapes: ScrapeRequests,
 ) {
+    let mut io = IoCounters::default();
     let bind_ip = listener
         .local_addr()
         .map(|a| a.ip())
@@ -67,9 +72,16 @@ pub(crate) async fn drive(
         }
         tokio::select! {
             _ = &mut shutdown => break,
+            reply = scrapes.next() => {
+                let _ = reply.send(metrics::render(endpoint.stats(), endpoint.active_transfers(), &io));
+                continue;
+            }
             r = listener.recv_from(&mut buf) => match r {
                 Ok((n, from)) => endpoint.handle(std::time::Instant::now(), Via::Listener, from, &buf[..n]),
-                Err(e) => tracing::debug!(error = %e, "receive on listener failed"),
+                Err(e) => {
+                    io.receive_errors += 1;
+                    tracing::debug!(error = %e, "receive on listener failed");
+                }
             },
             Some((id, from, bytes)) = inbox.recv() => {
                 let now = std::time::Instant::now();
@@ -88,7 +100,15 @@ pub(crate) async fn drive(
                 endpoint.handle_timeout(deadline.map_or(now, |d| now.max(d)));
             }
         }
-        flush(&mut endpoint, &listener, &mut sockets, &inbox_tx, bind_ip).await;
+        flush(
+            &mut endpoint,
+            &listener,
+            &mut sockets,
+            &inbox_tx,
+            bind_ip,
+            &mut io,
+        )
+        .await;
     }
     let s = endpoint.stats();
     tracing::info!(
@@ -108,6 +128,7 @@ async fn flush(
     sockets: &mut HashMap<TransferId, TransferSocket>,
     inbox: &mpsc::Sender<Inbound>,
     bind_ip: IpAddr,
+    io: &mut IoCounters,
 ) {
     let mut closing = Vec::new();
     while let Some(event) = endpoint.poll_event() {
@@ -132,9 +153,16 @@ async fn flush(
                 None => continue,
             },
         };
-        if let Err(e) = send(socket, &payload, to).await {
-            // Lost datagrams are the retransmit timer's job.
-            tracing::debug!(error = %e, %to, "send failed");
+        match send(socket, &payload, to).await {
+            Ok(()) => {
+                io.datagrams_sent += 1;
+                io.bytes_sent += payload.len() as u64;
+            }
+            Err(e) => {
+                // Lost datagrams are the retransmit timer's job.
+                io.send_errors += 1;
+                tracing::debug!(error = %e, %to, "send failed");
+            }
         }
     }
     for id in closing {

@@ -8,7 +8,7 @@
 //! through a [`Storage`]. The session table never holds more than
 //! `max_transfers` entries, whatever arrives.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use crate::codec::{self, DecodeError, ErrorCode, Mode, Packet, Request};
 use crate::netascii;
 use crate::options::{self, OptionLimits};
 use crate::path::{self, PathError};
-use crate::transfer::{AckKind, Outcome, Phase, Transfer};
+use crate::transfer::{AckKind, Failure, Outcome, Phase, Transfer};
 
 /// Identifies one transfer for the life of the endpoint (never reused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,13 +84,22 @@ impl Default for EndpointConfig {
     }
 }
 
-/// Counters, for logs and tests.
+/// Counters, for logs, metrics and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     pub read_requests: u64,
     pub write_requests: u64,
+    /// Read requests refused.
     pub refused: u64,
+    /// Refused requests (write requests included) by reason label.
+    pub refused_by: BTreeMap<&'static str, u64>,
+    /// Transfers admitted.
+    pub started: u64,
     pub completed: u64,
+    /// Transfers that ended without completing, by reason label: the
+    /// server's [`Failure`]s, `client_error`, `protocol_error`, `superseded`,
+    /// `no_socket`.
+    pub failed: BTreeMap<&'static str, u64>,
     /// The client sent an ERROR (OVMF's tsize probe ends with ERROR 8).
     pub aborted_by_client: u64,
     pub timed_out: u64,
@@ -166,7 +175,7 @@ impl<S: Storage> Endpoint<S> {
 
     /// End a transfer the I/O layer cannot serve (e.g. no socket could be bound).
     pub fn abort(&mut self, id: TransferId) {
-        self.finish(id);
+        self.end(id, "no_socket");
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -187,7 +196,9 @@ impl<S: Storage> Endpoint<S> {
                 &mut self.transmits,
             );
             if let Outcome::Failed(why) = outcome {
-                self.stats.timed_out += 1;
+                if why != Failure::ReadError {
+                    self.stats.timed_out += 1;
+                }
                 self.fail(id, why);
             } else {
                 self.reschedule(id, before);
@@ -210,6 +221,7 @@ impl<S: Storage> Endpoint<S> {
             Ok(Packet::Rrq(req)) => self.start(now, from, req),
             Ok(Packet::Wrq(_)) => {
                 self.stats.write_requests += 1;
+                count(&mut self.stats.refused_by, "write_request");
                 self.reply_error(from, ErrorCode::AccessViolation, "read-only server");
             }
             Ok(p) if self.config.single_port => match self.by_peer.get(&from) {
@@ -278,7 +290,7 @@ impl<S: Storage> Endpoint<S> {
                 let probe = t.phase == Phase::AwaitingOackAck && code == ErrorCode::OptionRefused;
                 tracing::debug!(peer = %from, %code, %message, probe, "client ended transfer");
                 self.stats.aborted_by_client += 1;
-                self.finish(id);
+                self.end(id, "client_error");
             }
             Ok(_) => {
                 let to = t.peer;
@@ -288,7 +300,7 @@ impl<S: Storage> Endpoint<S> {
                     to,
                     payload: codec::error_bytes(ErrorCode::IllegalOperation, "unexpected packet"),
                 });
-                self.finish(id);
+                self.end(id, "protocol_error");
             }
             Err(_) => self.stats.malformed += 1,
         }
@@ -300,13 +312,14 @@ impl<S: Storage> Endpoint<S> {
             // A new request from the same address supersedes its old transfer
             // (a client retrying after a loss, or OVMF fetching again).
             if let Some(old) = self.by_peer.get(&from).copied() {
-                self.finish(old);
+                self.end(old, "superseded");
             }
         }
         let blob = match self.admit(from, &req) {
             Ok(b) => b,
-            Err((code, msg)) => {
+            Err((code, msg, reason)) => {
                 self.stats.refused += 1;
+                count(&mut self.stats.refused_by, reason);
                 // Missing files are the usual misconfiguration: say so at info.
                 // Other refusals can be floods of hostile names: keep them quiet.
                 if code == ErrorCode::FileNotFound {
@@ -318,6 +331,7 @@ impl<S: Storage> Endpoint<S> {
                 return;
             }
         };
+        self.stats.started += 1;
         let negotiated = options::negotiate(&req.options, blob.len(), &self.config.options);
         let id = TransferId(self.next_id);
         self.next_id += 1;
@@ -343,17 +357,21 @@ impl<S: Storage> Endpoint<S> {
     }
 
     /// Decide whether a read request is served, and open its file.
-    fn admit(
-        &mut self,
-        from: SocketAddr,
-        req: &Request,
-    ) -> Result<Blob, (ErrorCode, &'static str)> {
+    fn admit(&mut self, from: SocketAddr, req: &Request) -> Result<Blob, Refusal> {
         let mode = req.mode();
         if mode == Mode::Unsupported {
-            return Err((ErrorCode::IllegalOperation, "unsupported transfer mode"));
+            return Err((
+                ErrorCode::IllegalOperation,
+                "unsupported transfer mode",
+                "unsupported_mode",
+            ));
         }
         if self.transfers.len() >= self.config.max_transfers {
-            return Err((ErrorCode::NotDefined, "server busy, try again later"));
+            return Err((
+                ErrorCode::NotDefined,
+                "server busy, try again later",
+                "busy",
+            ));
         }
         if self.per_client.get(&from.ip()).copied().unwrap_or(0)
             >= self.config.max_transfers_per_client
@@ -361,6 +379,7 @@ impl<S: Storage> Endpoint<S> {
             return Err((
                 ErrorCode::NotDefined,
                 "too many transfers from your address",
+                "client_limit",
             ));
         }
         let blob = path::normalize(&req.filename)
@@ -370,6 +389,7 @@ impl<S: Storage> Endpoint<S> {
             return Err((
                 ErrorCode::NotDefined,
                 "file exceeds the server's size limit",
+                "too_large",
             ));
         }
         if mode == Mode::Netascii {
@@ -377,11 +397,12 @@ impl<S: Storage> Endpoint<S> {
                 return Err((
                     ErrorCode::NotDefined,
                     "file too large for netascii; use octet",
+                    "too_large",
                 ));
             }
             let mut raw = Vec::new();
             blob.read_at(0, blob.len() as usize, &mut raw)
-                .map_err(|_| (ErrorCode::AccessViolation, "cannot read file"))?;
+                .map_err(|_| (ErrorCode::AccessViolation, "cannot read file", "read_error"))?;
             return Ok(Blob::Memory(netascii::encode(&raw).into()));
         }
         Ok(blob)
@@ -396,14 +417,22 @@ impl<S: Storage> Endpoint<S> {
     }
 
     /// End a transfer, telling the client why.
-    fn fail(&mut self, id: TransferId, why: &'static str) {
+    fn fail(&mut self, id: TransferId, why: Failure) {
         if let Some(t) = self.transfers.get(&id) {
-            tracing::debug!(peer = %t.peer, why, "transfer failed");
+            tracing::debug!(peer = %t.peer, why = why.message(), "transfer failed");
             self.transmits.push_back(Transmit {
                 via: t.via,
                 to: t.peer,
-                payload: codec::error_bytes(ErrorCode::NotDefined, why),
+                payload: codec::error_bytes(ErrorCode::NotDefined, why.message()),
             });
+        }
+        self.end(id, why.label());
+    }
+
+    /// End a transfer that did not complete, counting it under `reason`.
+    fn end(&mut self, id: TransferId, reason: &'static str) {
+        if self.transfers.contains_key(&id) {
+            count(&mut self.stats.failed, reason);
         }
         self.finish(id);
     }
@@ -428,13 +457,49 @@ impl<S: Storage> Endpoint<S> {
     }
 }
 
+/// Every label [`Stats::refused_by`] uses.
+pub const REFUSAL_REASONS: &[&str] = &[
+    "not_found",
+    "access_denied",
+    "read_error",
+    "too_large",
+    "unsupported_mode",
+    "busy",
+    "client_limit",
+    "write_request",
+];
+
+/// Every label [`Stats::failed`] uses.
+pub const FAILURE_REASONS: &[&str] = &[
+    "read_error",
+    "idle_timeout",
+    "retries_exhausted",
+    "client_error",
+    "protocol_error",
+    "superseded",
+    "no_socket",
+];
+
+/// A refused request: the ERROR sent back, and the counters' reason label.
+type Refusal = (ErrorCode, &'static str, &'static str);
+
+fn count(by: &mut BTreeMap<&'static str, u64>, reason: &'static str) {
+    *by.entry(reason).or_default() += 1;
+}
+
 /// RFC 1350's codes for refused names: 1 when there is nothing to read, 2 when
 /// the name itself is not allowed or the file cannot be read.
-fn path_error(e: &PathError) -> (ErrorCode, &'static str) {
+fn path_error(e: &PathError) -> Refusal {
     match e {
-        PathError::NotFound | PathError::NotAFile => (ErrorCode::FileNotFound, "file not found"),
-        PathError::Io(_) => (ErrorCode::AccessViolation, "cannot read file"),
-        _ => (ErrorCode::AccessViolation, "access violation"),
+        PathError::NotFound | PathError::NotAFile => {
+            (ErrorCode::FileNotFound, "file not found", "not_found")
+        }
+        PathError::Io(_) => (ErrorCode::AccessViolation, "cannot read file", "read_error"),
+        _ => (
+            ErrorCode::AccessViolation,
+            "access violation",
+            "access_denied",
+        ),
     }
 }
 

@@ -254,6 +254,8 @@ fn timeout_retransmits_the_same_block_then_gives_up() {
     assert_eq!(error_code(&out[0].1), Some(0));
     assert_eq!(h.ep.active_transfers(), 0);
     assert_eq!(h.ep.stats().timed_out, 1);
+    assert_eq!(h.ep.stats().failed.get("retries_exhausted"), Some(&1));
+    assert_eq!(h.ep.stats().started, 1);
 }
 
 #[test]
@@ -411,6 +413,8 @@ fn writes_unknown_opcodes_and_bad_modes_are_answered_garbage_is_dropped() {
         (s.write_requests, s.unknown_opcode, s.malformed, s.refused),
         (1, 1, 2, 1)
     );
+    let by: Vec<_> = s.refused_by.iter().map(|(k, v)| (*k, *v)).collect();
+    assert_eq!(by, [("unsupported_mode", 1), ("write_request", 1)]);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! - [`cache`]: file bytes — small hot files in memory, big ones read at offsets.
 //! - [`driver`]: the tokio layer owning sockets and timers.
 //! - [`http`]: the same root over HTTP (actix-web).
+//! - `metrics`: the counters `GET /metrics` shows on `metrics_listen`.
 //! - [`config`]: the typed configuration and its limits.
 //!
 //! Tests and other crates start a server in-process with [`Server::bind`].
@@ -19,6 +20,7 @@ pub mod config;
 mod driver;
 pub mod endpoint;
 pub mod http;
+mod metrics;
 pub mod netascii;
 pub mod options;
 pub mod path;
@@ -28,6 +30,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use ochami_service::http::metrics_listener;
+use ochami_service::metrics::scrape_channel;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -40,9 +44,11 @@ use crate::endpoint::Endpoint;
 pub struct Server {
     tftp_addr: SocketAddr,
     http_addr: Option<SocketAddr>,
+    metrics_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     tftp_task: JoinHandle<()>,
-    http: Option<actix_web::dev::ServerHandle>,
+    /// The HTTP file server and the metrics listener, whichever are on.
+    http: Vec<actix_web::dev::ServerHandle>,
 }
 
 impl Server {
@@ -57,26 +63,41 @@ impl Server {
         let listener = tokio::net::UdpSocket::bind(config.listen).await?;
         let tftp_addr = listener.local_addr()?;
 
-        let (http, http_addr) = match config.http_listen {
+        let mut http = Vec::new();
+        let http_addr = match config.http_listen {
             Some(addr) => {
                 let tcp = std::net::TcpListener::bind(addr)?;
                 let bound = tcp.local_addr()?;
                 let server = http::server(tcp, root.clone())?;
-                let handle = server.handle();
+                http.push(server.handle());
                 tokio::spawn(server);
-                (Some(handle), Some(bound))
+                Some(bound)
             }
-            None => (None, None),
+            None => None,
+        };
+        // Without a listener the scraper is dropped and the driver never hears a scrape.
+        let (scraper, scrapes) = scrape_channel();
+        let metrics_addr = match config.metrics_listen {
+            Some(addr) => {
+                let tcp = std::net::TcpListener::bind(addr)?;
+                let bound = tcp.local_addr()?;
+                let server = metrics_listener(tcp, scraper)?;
+                http.push(server.handle());
+                tokio::spawn(server);
+                Some(bound)
+            }
+            None => None,
         };
 
         let endpoint = Endpoint::new(config.endpoint(), cache);
         let (tx, rx) = oneshot::channel();
-        let tftp_task = tokio::spawn(driver::drive(endpoint, listener, rx));
-        tracing::info!(tftp = %tftp_addr, http = ?http_addr, root = %root.dir.display(),
-            single_port = config.single_port, "tftpd serving");
+        let tftp_task = tokio::spawn(driver::drive(endpoint, listener, rx, scrapes));
+        tracing::info!(tftp = %tftp_addr, http = ?http_addr, metrics = ?metrics_addr,
+            root = %root.dir.display(), single_port = config.single_port, "tftpd serving");
         Ok(Server {
             tftp_addr,
             http_addr,
+            metrics_addr,
             shutdown: Some(tx),
             tftp_task,
             http,
@@ -93,12 +114,17 @@ impl Server {
         self.http_addr
     }
 
+    /// The bound metrics address, if `metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
     /// Stop both sides and wait for the TFTP loop to end.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(h) = self.http.take() {
+        for h in std::mem::take(&mut self.http) {
             h.stop(true).await;
         }
         let _ = (&mut self.tftp_task).await;
@@ -110,7 +136,7 @@ impl Drop for Server {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(h) = self.http.take() {
+        for h in self.http.drain(..) {
             // The stop command is sent when called; the future only waits for it.
             drop(h.stop(false));
         }

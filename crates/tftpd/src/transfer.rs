@@ -28,8 +28,36 @@ pub(crate) enum Outcome {
     Continue,
     /// The last block was acknowledged.
     Complete,
-    /// Give up; the reason goes to the client in an ERROR and to the log.
-    Failed(&'static str),
+    /// Give up; the reason goes to the client in an ERROR, the log and the counters.
+    Failed(Failure),
+}
+
+/// Why the server gave up on a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    ReadError,
+    IdleTimeout,
+    TooManyRetransmissions,
+}
+
+impl Failure {
+    /// What the client is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Failure::ReadError => "cannot read file",
+            Failure::IdleTimeout => "idle timeout",
+            Failure::TooManyRetransmissions => "too many retransmissions",
+        }
+    }
+
+    /// The `reason` label of `tftpd_transfers_failed_total`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Failure::ReadError => "read_error",
+            Failure::IdleTimeout => "idle_timeout",
+            Failure::TooManyRetransmissions => "retries_exhausted",
+        }
+    }
 }
 
 /// How an ACK was classified, for the counters.
@@ -128,7 +156,7 @@ impl Transfer {
                 .read_at(offset, self.blksize, &mut payload)
                 .is_err()
             {
-                return Outcome::Failed("cannot read file");
+                return Outcome::Failed(Failure::ReadError);
             }
             out.push_back(Transmit {
                 via: self.via,
@@ -191,10 +219,10 @@ impl Transfer {
             return Outcome::Continue;
         }
         if now.saturating_duration_since(self.last_heard) >= idle_timeout {
-            return Outcome::Failed("idle timeout");
+            return Outcome::Failed(Failure::IdleTimeout);
         }
         if self.retries >= max_retries {
-            return Outcome::Failed("too many retransmissions");
+            return Outcome::Failed(Failure::TooManyRetransmissions);
         }
         self.retries += 1;
         self.transmit(now, out)

@@ -10,12 +10,14 @@ pub mod scn;
 pub mod service;
 
 use actix_web::{web, HttpRequest};
+use ochami_service::openapi::ProblemResponses;
 use utoipa::OpenApi;
 
 use crate::{AppState, Config};
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&ProblemResponses),
     info(
         title = "ochami bss",
         description = "Boot Script Service, wire-compatible with OpenCHAMI bss."

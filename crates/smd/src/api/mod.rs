@@ -20,6 +20,7 @@ pub mod values;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::Problem;
+use ochami_service::openapi::ProblemResponses;
 use ochami_types::Xname;
 use serde::Serialize;
 use utoipa::OpenApi;
@@ -29,6 +30,7 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&ProblemResponses),
     info(
         title = "ochami smd (HSM v2)",
         description = "State Management Database, wire-compatible with OpenCHAMI smd."
@@ -224,6 +226,8 @@ use crate::AppState;
         model::power_map::PowerMap,
         model::power_map::PowerMapIn,
         model::lock::LockFilter,
+        model::lock::BoolOrStr,
+        model::lock::IntOrStr,
         model::lock::XnameWithKey,
         model::lock::ReservationKeys,
         model::lock::DeputyKeys,

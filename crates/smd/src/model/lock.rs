@@ -141,7 +141,7 @@ pub struct LockFilter {
     #[schema(value_type = Vec<String>)]
     pub component_ids: Vec<Xname>,
     #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nids_de")]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Option<Vec<IntOrStr>>)]
     pub nid: Vec<i64>,
     /// HSM's Go struct tags this field "Sype" (a typo); both are accepted.
     #[serde(rename = "Type", alias = "type", alias = "Sype", default)]
@@ -156,7 +156,7 @@ pub struct LockFilter {
         default,
         deserialize_with = "bools_de"
     )]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub enabled: Vec<bool>,
     #[serde(
         rename = "SoftwareStatus",
@@ -186,7 +186,7 @@ pub struct LockFilter {
         default,
         deserialize_with = "bools_de"
     )]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub locked: Vec<bool>,
     #[serde(
         rename = "ReservationDisabled",
@@ -194,7 +194,7 @@ pub struct LockFilter {
         default,
         deserialize_with = "bools_de"
     )]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub reservation_disabled: Vec<bool>,
     #[serde(
         rename = "Reserved",
@@ -202,7 +202,7 @@ pub struct LockFilter {
         default,
         deserialize_with = "bools_de"
     )]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub reserved: Vec<bool>,
     #[serde(rename = "ProcessingModel", alias = "processingmodel", default)]
     pub processing_model: String,
@@ -383,9 +383,10 @@ pub fn parse_go_bool(s: &str) -> Result<bool, String> {
     }
 }
 
-#[derive(Deserialize)]
+/// A boolean, as JSON or as HSM's string (`"true"`, `"f"`, ...).
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
-enum BoolOrStr {
+pub enum BoolOrStr {
     Bool(bool),
     Str(String),
 }
@@ -402,9 +403,10 @@ fn bools_de<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<bool>, D::Error> {
         .collect()
 }
 
-#[derive(Deserialize)]
+/// A NID, as a JSON number or as HSM's string.
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
-enum IntOrStr {
+pub enum IntOrStr {
     Int(i64),
     Str(String),
 }

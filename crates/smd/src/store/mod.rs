@@ -57,22 +57,10 @@ pub(crate) fn unique_or(conflict: &'static str) -> impl Fn(tokio_postgres::Error
 }
 
 /// A statement failure: text PostgreSQL cannot store (a NUL character) is
-/// the caller's 400; anything else is ours (500/503, logged).
+/// the caller's 400; anything else is ours (500/503, logged). Both decided in
+/// `ochami_service::db::query_error`.
 pub(crate) fn db_error(e: tokio_postgres::Error) -> Problem {
-    match e.code() {
-        Some(c)
-            if *c == SqlState::CHARACTER_NOT_IN_REPERTOIRE
-                || *c == SqlState::UNTRANSLATABLE_CHARACTER =>
-        {
-            Problem::bad_request(format!(
-                "a text value cannot be stored: {}",
-                e.as_db_error()
-                    .map(|d| d.message())
-                    .unwrap_or("invalid character")
-            ))
-        }
-        _ => query_error(e),
-    }
+    query_error(e)
 }
 
 type Param = Box<dyn ToSql + Sync + Send>;
