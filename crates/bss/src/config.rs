@@ -55,6 +55,11 @@ pub struct Config {
     /// subscribes itself at start-up (idempotently) and applies SCNs to its
     /// SMD view at once. Off by default.
     pub scn_url: Option<Url>,
+    /// `BSS_ACCESS_TOKEN` (else magellan's `ACCESS_TOKEN`): bearer token sent
+    /// on every call to SMD, for an SMD with auth on (its ComponentEndpoints
+    /// and Subscriptions are not public). Never serialised back out.
+    #[serde(skip_serializing)]
+    pub access_token: Option<String>,
 }
 
 impl Default for Config {
@@ -75,6 +80,7 @@ impl Default for Config {
             hsm_retrieval_delay: 10,
             cache_refresh: 30,
             scn_url: None,
+            access_token: None,
         }
     }
 }

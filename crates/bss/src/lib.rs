@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use actix_web::web;
 use ochami_service::auth::{AuthPolicy, Verifier};
+use ochami_service::client::{service_client, token_from_env};
 use ochami_service::db::service_metrics;
 use ochami_service::db::{self, Migration};
 use ochami_service::server::HttpService;
@@ -54,12 +55,11 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         .await
         .map_err(|e| e.to_string())?;
     let workers = config.workers;
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(5))
-        // SMD is on the cluster network; a site's HTTP proxy must not intercept it.
-        .no_proxy()
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let token = config
+        .access_token
+        .clone()
+        .or_else(|| token_from_env(&["ACCESS_TOKEN"]));
+    let http = service_client(Duration::from_secs(5), token.as_deref())?;
     let cache = smd::SmdCache::new(smd::SmdClient::new(&config.smd_url, http.clone()));
     // SMD down at start is not fatal (OpenCHAMI exits): nodes appear once it answers.
     cache.refresh_now().await;

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -436,6 +437,10 @@ pub struct SmdCache {
     last_attempt: std::sync::Mutex<Option<Instant>>,
     /// Misses ask SMD at most this often.
     min_interval: Duration,
+    /// Bumped (under the snapshot's write lock) by every applied SCN: a
+    /// refresh whose fetch began before an SCN was applied carries older data
+    /// than the view and must not replace it.
+    scn_applied: AtomicU64,
 }
 
 impl SmdCache {
@@ -447,6 +452,7 @@ impl SmdCache {
             done: watch::channel((0, false)).0,
             last_attempt: std::sync::Mutex::new(None),
             min_interval: MIN_REFRESH_INTERVAL,
+            scn_applied: AtomicU64::new(0),
         })
     }
 
@@ -481,20 +487,31 @@ impl SmdCache {
         if let Ok(mut g) = self.last_attempt.lock() {
             *g = Some(Instant::now());
         }
-        let ok = match self.client.fetch().await {
-            Ok(snap) => {
-                let snap = Arc::new(snap);
-                match self.snapshot.write() {
-                    Ok(mut g) => *g = snap,
-                    Err(p) => *p.into_inner() = snap,
+        let mut ok = false;
+        // A fetch overtaken by an SCN is fetched again (SMD commits before
+        // it notifies, so a fetch begun after the SCN has the change); if
+        // SCNs keep overtaking, the view they keep current stays.
+        for _ in 0..3 {
+            let seen = self.scn_applied.load(Ordering::SeqCst);
+            match self.client.fetch().await {
+                Ok(snap) => {
+                    ok = true;
+                    let mut g = match self.snapshot.write() {
+                        Ok(g) => g,
+                        Err(p) => p.into_inner(),
+                    };
+                    if self.scn_applied.load(Ordering::SeqCst) == seen {
+                        *g = Arc::new(snap);
+                        break;
+                    }
+                    tracing::debug!("an SCN arrived during the refresh; fetching again");
                 }
-                true
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot refresh the SMD view; keeping the last one");
+                    break;
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot refresh the SMD view; keeping the last one");
-                false
-            }
-        };
+        }
         self.done.send_modify(|(gen, last)| {
             *gen += 1;
             *last = ok;
@@ -514,6 +531,7 @@ impl SmdCache {
             };
             let (snap, unknown) = g.with_scn(scn);
             *g = Arc::new(snap);
+            self.scn_applied.fetch_add(1, Ordering::SeqCst);
             unknown
         };
         if unknown.is_empty() {
@@ -590,6 +608,102 @@ mod tests {
             assert!(!cache.refresh(false).await);
         }
         assert_eq!(cache.done.borrow().0, attempts, "no new attempt");
+    }
+
+    /// A fake SMD on 127.0.0.1 whose node is `state`; while `hold` is set,
+    /// a components request answers with the state it saw on arrival only
+    /// after `release` is notified (a slow fetch overtaken by an SCN).
+    struct FakeSmd {
+        url: Url,
+        state: Arc<std::sync::Mutex<&'static str>>,
+        hold: Arc<std::sync::atomic::AtomicBool>,
+        release: Arc<Notify>,
+        arrived: Arc<Notify>,
+    }
+
+    async fn fake_smd() -> FakeSmd {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        let fake = FakeSmd {
+            url,
+            state: Arc::new(std::sync::Mutex::new("On")),
+            hold: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            release: Arc::new(Notify::new()),
+            arrived: Arc::new(Notify::new()),
+        };
+        let (state, hold) = (fake.state.clone(), fake.hold.clone());
+        let (release, arrived) = (fake.release.clone(), fake.arrived.clone());
+        tokio::spawn(async move {
+            loop {
+                let (mut conn, _) = listener.accept().await.unwrap();
+                let (state, hold) = (state.clone(), hold.clone());
+                let (release, arrived) = (release.clone(), arrived.clone());
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let n = conn.read(&mut buf).await.unwrap_or(0);
+                    let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    let body = if head.contains("/State/Components") {
+                        let seen = *state.lock().unwrap();
+                        if hold.swap(false, Ordering::SeqCst) {
+                            arrived.notify_one();
+                            release.notified().await;
+                        }
+                        json!({"Components": [{"ID": "x1000c1s7b0n0", "Type": "Node",
+                            "State": seen}]})
+                    } else if head.contains("/ComponentEndpoints") {
+                        json!({"ComponentEndpoints": []})
+                    } else {
+                        json!([])
+                    }
+                    .to_string();
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = conn.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        fake
+    }
+
+    fn state_of(cache: &SmdCache) -> Value {
+        let snap = cache.snapshot();
+        snap.by_name("x1000c1s7b0n0").unwrap().component["State"].clone()
+    }
+
+    #[tokio::test]
+    async fn a_refresh_overtaken_by_an_scn_does_not_undo_it() {
+        let smd = fake_smd().await;
+        let cache = SmdCache::new(SmdClient::new(&smd.url, reqwest::Client::new()));
+        assert!(cache.refresh_now().await);
+        assert_eq!(state_of(&cache), "On");
+
+        // A refresh reads "On", and is held before it answers ...
+        smd.hold.store(true, Ordering::SeqCst);
+        let slow = tokio::spawn({
+            let cache = cache.clone();
+            async move { cache.refresh_now().await }
+        });
+        smd.arrived.notified().await;
+        // ... while SMD changes the node and bss gets the SCN.
+        *smd.state.lock().unwrap() = "Standby";
+        let scn = Scn {
+            components: vec!["x1000c1s7b0n0".into()],
+            state: Some("Standby".into()),
+            ..Default::default()
+        };
+        cache.apply_scn(&scn).await;
+        assert_eq!(state_of(&cache), "Standby");
+        smd.release.notify_one();
+        assert!(slow.await.unwrap());
+        assert_eq!(
+            state_of(&cache),
+            "Standby",
+            "the stale fetch was not installed"
+        );
     }
 
     #[test]

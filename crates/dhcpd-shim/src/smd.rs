@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+use ochami_service::client::{service_client, token_from_env};
 use ochami_types::{MacAddr, Xname};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -160,26 +161,12 @@ impl SmdClient {
     /// `DHCPD_SHIM_ACCESS_TOKEN` (or magellan's `ACCESS_TOKEN`) and is sent as
     /// a bearer token on every request.
     pub fn new(base: &Url) -> Result<Self, String> {
-        let token = std::env::var("DHCPD_SHIM_ACCESS_TOKEN")
-            .or_else(|_| std::env::var("ACCESS_TOKEN"))
-            .ok();
-        Self::with_token(base, token.as_deref().filter(|t| !t.is_empty()))
+        let token = token_from_env(&["DHCPD_SHIM_ACCESS_TOKEN", "ACCESS_TOKEN"]);
+        Self::with_token(base, token.as_deref())
     }
 
     pub fn with_token(base: &Url, token: Option<&str>) -> Result<Self, String> {
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(t) = token {
-            let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}"))
-                .map_err(|_| "the access token is not a valid header value".to_owned())?;
-            headers.insert(reqwest::header::AUTHORIZATION, value);
-        }
-        let http = reqwest::Client::builder()
-            .timeout(Self::TIMEOUT)
-            .default_headers(headers)
-            // SMD is on the cluster network; a site's HTTP proxy must not intercept it.
-            .no_proxy()
-            .build()
-            .map_err(|e| format!("cannot build HTTP client: {e}"))?;
+        let http = service_client(Self::TIMEOUT, token)?;
         Ok(SmdClient {
             base: base.as_str().trim_end_matches('/').to_owned(),
             http,

@@ -16,6 +16,7 @@ pub mod auth;
 #[cfg(feature = "test-support")]
 pub mod auth_testing;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod http;

@@ -216,3 +216,45 @@ async fn an_scn_is_applied_before_bss_answers() {
         405
     );
 }
+
+/// With auth on in smd, bss sends `BSS_ACCESS_TOKEN` on its calls, so its
+/// subscription (not a public route in smd) is made.
+#[tokio::test]
+async fn bss_sends_its_access_token_to_an_smd_with_auth_on() {
+    use ochami_service::auth_testing::{now, JwksServer, SigningKey};
+    let key = SigningKey::generate("k");
+    let jwks = JwksServer::start(vec![key.jwk.clone()]);
+    let jwks_url = jwks.url.clone();
+    let smd = spawn_smd_with(move |c| {
+        c.scn_poll_ms = 20;
+        c.auth.jwks_url = Some(jwks_url);
+    })
+    .await;
+    let token = key.token("k", &json!({"sub": "bss", "exp": now() + 600}));
+    let bss_token = token.clone();
+    let bss = spawn_bss_at(&smd.url, move |c, me| {
+        c.scn_url = Some(format!("{me}/boot/v1/scn").parse().unwrap());
+        c.cache_refresh = 3600;
+        c.access_token = Some(bss_token);
+    })
+    .await;
+    let c = reqwest::Client::new();
+    let callback = bss.at("/boot/v1/scn");
+    let subs = smd.at("/hsm/v2/Subscriptions/SCN");
+    assert_eq!(c.get(subs.clone()).send().await.unwrap().status(), 401);
+    eventually("bss subscribed with its token", || async {
+        let l: Value = c
+            .get(subs.clone())
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        l["SubscriptionList"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|s| s["Url"] == callback.as_str()))
+    })
+    .await;
+}
