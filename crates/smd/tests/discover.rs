@@ -133,6 +133,25 @@ async fn posted_endpoint_is_walked_into_components_endpoints_and_interfaces() {
         .unwrap()
         .starts_with("/redfish/v1/Systems/"));
 
+    // The walk fills hardware inventory too (the same plan as a magellan
+    // POST): each node's processors, with their FRUs and history.
+    let (status, hw) = get(
+        &smd,
+        &format!("/hsm/v2/Inventory/Hardware/Query/{BMC}n0?format=FullyFlat"),
+    )
+    .await;
+    assert_eq!(status, 200, "{hw}");
+    let cpus = hw["Processors"].as_array().cloned().unwrap_or_default();
+    assert!(!cpus.is_empty(), "no processors from the walk: {hw}");
+    assert!(cpus.iter().all(|p| p["ID"]
+        .as_str()
+        .is_some_and(|id| id.starts_with(&format!("{BMC}n0p")))));
+    let (_, hist) = get(&smd, "/hsm/v2/Inventory/Hardware/History").await;
+    assert!(
+        hist["Components"].as_array().is_some_and(|c| !c.is_empty()),
+        "{hist}"
+    );
+
     let (_, nics) = get(&smd, "/hsm/v2/Inventory/EthernetInterfaces").await;
     for node in [format!("{BMC}n0"), format!("{BMC}n1")] {
         assert!(
