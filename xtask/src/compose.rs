@@ -32,6 +32,7 @@ services:
     environment: &bss-env
       BSS_DATABASE_URL: postgres://postgres:ochami@postgres:5432/bssdb
       BSS_SMD_URL: http://smd:27779
+      BSS_SCN_URL: http://bss:27778/boot/v1/scn
     depends_on: { postgres: { condition: service_healthy } }
   bss:
     build: { context: .., dockerfile: deploy/Containerfile, args: { BIN: bss } }
@@ -46,6 +47,7 @@ services:
     environment:
       TFTPD_LISTEN: 0.0.0.0:69
       TFTPD_HTTP_LISTEN: 0.0.0.0:8080
+      TFTPD_METRICS_LISTEN: 0.0.0.0:9069
   dhcpd-shim:
     build: { context: .., dockerfile: deploy/Containerfile, args: { BIN: dhcpd-shim } }
     network_mode: host
@@ -57,6 +59,7 @@ services:
       DHCPD_SHIM_BSS_URL: http://172.16.0.253:27778
       DHCPD_SHIM_TFTP_SERVER: 172.16.0.253
       DHCPD_SHIM_LEASE_FILE: /var/lib/dhcpd-shim/leases
+      DHCPD_SHIM_METRICS_LISTEN: 0.0.0.0:9067
     volumes: [ "./dhcpd-shim.example.toml:/etc/dhcpd-shim.toml:ro", "leases:/var/lib/dhcpd-shim" ]
     command: [ "--config", "/etc/dhcpd-shim.toml" ]
     depends_on: { smd: { condition: service_healthy } }
