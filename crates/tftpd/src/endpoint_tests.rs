@@ -517,6 +517,47 @@ fn a_stranger_on_a_transfer_port_gets_error_5_and_the_transfer_goes_on() {
 }
 
 #[test]
+fn two_requests_from_one_address_stay_separate_transfers() {
+    // Two busybox clients running at once can share a source port (see
+    // `busybox` in tests/interop.rs). The server's part is to keep the two
+    // requests apart: each is its own transfer, answered from its own TID with
+    // its own file, and ACKs on one TID never move the other. Which client
+    // socket the kernel then hands each reply to is beyond any server.
+    let (small, empty) = (pattern(511), Vec::new());
+    let mut h = Harness::new(&[("f511.bin", small.clone()), ("f0.bin", empty)]);
+    let t1 = Via::Transfer(TransferId(1));
+    let opts = [("blksize", "1468")];
+    assert_eq!(
+        h.rrq("f511.bin", "octet", &opts),
+        vec![(T0, oack(&[("blksize", "1468")]))]
+    );
+    assert_eq!(
+        h.rrq("f0.bin", "octet", &opts),
+        vec![(t1, oack(&[("blksize", "1468")]))]
+    );
+    assert_eq!(
+        h.events(),
+        vec![
+            TransferEvent::Opened(TransferId(0)),
+            TransferEvent::Opened(TransferId(1))
+        ]
+    );
+    // ACKs in the opposite order to the requests: each TID sends its own file.
+    assert_eq!(h.ack(t1, 0), vec![(t1, data(1, &[]))]);
+    assert_eq!(h.ack(T0, 0), vec![(T0, data(1, &small))]);
+    assert_eq!(h.ack(t1, 1), vec![]);
+    assert_eq!(h.events(), vec![TransferEvent::Closed(TransferId(1))]);
+    // The finished transfer's TID is not reused: a late ACK on it is stale,
+    // and the other transfer is still waiting for its own ACK.
+    assert_eq!(h.ack(t1, 1), vec![]);
+    assert_eq!(h.ep.stats().stale_packets, 1);
+    assert_eq!(h.ep.active_transfers(), 1);
+    assert_eq!(h.ack(T0, 1), vec![]);
+    assert_eq!(h.events(), vec![TransferEvent::Closed(TransferId(0))]);
+    assert_eq!(h.ep.stats().completed, 2);
+}
+
+#[test]
 fn garbage_on_a_transfer_port_is_dropped_a_wrong_packet_ends_it() {
     let mut h = Harness::new(&[("f", pattern(1000))]);
     h.rrq("f", "octet", &[]);
