@@ -22,14 +22,15 @@ fn run(cmd: &mut Command) -> Output {
 /// Linux's UDP autobind does not count a port held by another SO_REUSEADDR
 /// socket as taken, so two busybox clients running at once can be given the
 /// same source port (about 1 in 28 000 per pair with the default port range;
-/// `busybox-shared-port.sh` here forces it and shows the swap). The server then gets two RRQs from one address and rightly
-/// answers each from its own TID, but the kernel queues both replies on one of
-/// the two sockets; each client `connect`s to the first reply it reads, and the
-/// two files swap. CI saw it once: the 511-byte client got 0 bytes and the
-/// 0-byte client 511, both exiting 0. No server can tell such clients apart,
-/// so this is not papered over with retries: busybox runs one at a time, and
-/// the server's part (two requests from one address stay separate transfers)
-/// is the endpoint test `two_requests_from_one_address_stay_separate_transfers`.
+/// `busybox-shared-port.sh` here forces it and shows the swap). The server
+/// then gets two RRQs from one address and rightly answers each from its own
+/// TID, but the kernel queues both replies on one of the two sockets; each
+/// client `connect`s to the first reply it reads, and the two files swap. CI
+/// saw it once: the 511-byte client got 0 bytes and the 0-byte client 511,
+/// both exiting 0. No server can tell such clients apart, so this is not
+/// papered over with retries: busybox runs one at a time, and the server's
+/// part (two requests from one address stay separate transfers) is the
+/// endpoint test `two_requests_from_one_address_stay_separate_transfers`.
 /// The other clients do not set SO_REUSEADDR and still run in parallel.
 static BUSYBOX: Mutex<()> = Mutex::new(());
 
