@@ -163,12 +163,8 @@ pub enum MigrateError {
     },
     #[error("database error: {0}")]
     Db(#[from] tokio_postgres::Error),
-    #[error("database schema of {service} is at version {have} but this build needs {need}: run `{service} migrate`")]
-    Behind {
-        service: String,
-        have: i32,
-        need: i32,
-    },
+    #[error("database schema of {service} lacks migration(s) {missing} that this build needs: run `{service} migrate`")]
+    Behind { service: String, missing: String },
     #[error("database schema of {service} is at version {have}, newer than this build knows ({need}); upgrade {service}")]
     Ahead {
         service: String,
@@ -220,9 +216,12 @@ async fn migrate_locked(
     migrations: &[Migration],
 ) -> Result<Vec<i32>, MigrateError> {
     client.batch_execute(HISTORY_DDL).await?;
-    let have = current_version(client, service).await?;
+    // Every known migration not yet recorded, in order: one merged between
+    // two already applied (parallel branches numbering their own) is not
+    // skipped.
+    let have = applied_versions(client, service).await?;
     let mut applied = Vec::new();
-    for m in migrations.iter().filter(|m| m.version > have) {
+    for m in migrations.iter().filter(|m| !have.contains(&m.version)) {
         let tx = client.transaction().await?;
         tx.batch_execute(m.sql)
             .await
@@ -248,10 +247,10 @@ async fn migrate_locked(
     Ok(applied)
 }
 
-async fn current_version(
+async fn applied_versions(
     client: &tokio_postgres::Client,
     service: &str,
-) -> Result<i32, tokio_postgres::Error> {
+) -> Result<std::collections::BTreeSet<i32>, tokio_postgres::Error> {
     let exists: bool = client
         .query_one(
             "SELECT to_regclass('ochami_schema_history') IS NOT NULL",
@@ -260,15 +259,15 @@ async fn current_version(
         .await?
         .get(0);
     if !exists {
-        return Ok(0);
+        return Ok(Default::default());
     }
-    let row = client
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0) FROM ochami_schema_history WHERE service = $1",
+    let rows = client
+        .query(
+            "SELECT version FROM ochami_schema_history WHERE service = $1",
             &[&service],
         )
         .await?;
-    Ok(row.get(0))
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// Refuse to run on a schema that is behind (or ahead of) this build.
@@ -281,20 +280,27 @@ pub async fn check_schema(
         .get()
         .await
         .map_err(|e| MigrateError::Connect(e.to_string()))?;
-    let have = current_version(&client, service).await?;
+    let have = applied_versions(&client, service).await?;
     let need = migrations.iter().map(|m| m.version).max().unwrap_or(0);
-    match have.cmp(&need) {
-        std::cmp::Ordering::Less => Err(MigrateError::Behind {
+    if let Some(&newest) = have.iter().next_back().filter(|&&v| v > need) {
+        return Err(MigrateError::Ahead {
             service: service.into(),
-            have,
+            have: newest,
             need,
-        }),
-        std::cmp::Ordering::Greater => Err(MigrateError::Ahead {
+        });
+    }
+    let missing: Vec<String> = migrations
+        .iter()
+        .filter(|m| !have.contains(&m.version))
+        .map(|m| m.version.to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(MigrateError::Behind {
             service: service.into(),
-            have,
-            need,
-        }),
-        std::cmp::Ordering::Equal => Ok(()),
+            missing: missing.join(", "),
+        })
     }
 }
 

@@ -194,6 +194,40 @@ async fn refuses_to_start_on_a_schema_that_is_behind() {
     let _ = database("smd", smd::MIGRATIONS).await;
 }
 
+/// A database that got a later migration before an earlier one (branches
+/// merged in another order) is refused until `migrate` applies the gap.
+#[tokio::test]
+async fn a_migration_between_applied_ones_is_applied_not_skipped() {
+    use ochami_service::db::{self, Migration};
+    let m = |version, sql| Migration {
+        version,
+        name: "t",
+        sql,
+    };
+    let all = [
+        m(1, "CREATE TABLE one (x int)"),
+        m(2, "CREATE TABLE two (x int)"),
+        m(3, "CREATE TABLE three (x int)"),
+    ];
+    let url = empty_database().await;
+    let mut client = db::connect(&url).await.unwrap();
+    let applied = db::migrate(&mut client, "gap", &[all[0], all[2]])
+        .await
+        .unwrap();
+    assert_eq!(applied, [1, 3]);
+    let pool = db::pool(&url, "SMD_DATABASE_URL", 2).unwrap();
+    let err = db::check_schema(&pool, "gap", &all)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("lacks migration(s) 2 "), "{err}");
+    assert!(err.contains("run `gap migrate`"), "{err}");
+
+    assert_eq!(db::migrate(&mut client, "gap", &all).await.unwrap(), [2]);
+    db::check_schema(&pool, "gap", &all).await.unwrap();
+    client.batch_execute("SELECT x FROM two").await.unwrap();
+}
+
 #[test]
 fn bad_config_exits_2_with_one_line_naming_the_key() {
     for (key, value, expect) in [
