@@ -90,12 +90,20 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<HttpService,
         verifier: Verifier::from_settings(&state.config.auth),
         is_public: api::is_public,
     });
-    let smd_cache = state.smd.clone();
-    let metrics = web::Data::new(service_metrics("bss", &state.store.pool()).gauge(
-        "bss_smd_reachable",
-        "1 when the last SMD refresh succeeded",
-        move || if smd_cache.reachable() { 1.0 } else { 0.0 },
-    ));
+    let (reach, age) = (state.smd.clone(), state.smd.clone());
+    let metrics = web::Data::new(
+        service_metrics("bss", &state.store.pool())
+            .gauge(
+                "bss_smd_reachable",
+                "1 when the last SMD refresh succeeded",
+                move || if reach.reachable() { 1.0 } else { 0.0 },
+            )
+            .gauge(
+                "bss_smd_cache_age_seconds",
+                "Seconds since bss's view of SMD last took SMD's data (refresh or SCN)",
+                move || age.age().as_secs_f64(),
+            ),
+    );
     HttpService::start(listener, workers, move |cfg| {
         cfg.app_data(policy.clone()).app_data(metrics.clone());
         api::configure(cfg, state.clone())

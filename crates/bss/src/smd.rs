@@ -441,6 +441,9 @@ pub struct SmdCache {
     /// refresh whose fetch began before an SCN was applied carries older data
     /// than the view and must not replace it.
     scn_applied: AtomicU64,
+    /// When the view last took SMD's data (a refresh or an SCN); the cache's
+    /// creation until the first.
+    fresh_at: std::sync::Mutex<Instant>,
 }
 
 impl SmdCache {
@@ -453,6 +456,7 @@ impl SmdCache {
             last_attempt: std::sync::Mutex::new(None),
             min_interval: MIN_REFRESH_INTERVAL,
             scn_applied: AtomicU64::new(0),
+            fresh_at: std::sync::Mutex::new(Instant::now()),
         })
     }
 
@@ -482,6 +486,21 @@ impl SmdCache {
         self.done.borrow().1
     }
 
+    /// Seconds since the view last took SMD's data (a refresh or an SCN).
+    pub fn age(&self) -> Duration {
+        match self.fresh_at.lock() {
+            Ok(t) => t.elapsed(),
+            Err(p) => p.into_inner().elapsed(),
+        }
+    }
+
+    fn mark_fresh(&self) {
+        match self.fresh_at.lock() {
+            Ok(mut t) => *t = Instant::now(),
+            Err(p) => *p.into_inner() = Instant::now(),
+        }
+    }
+
     /// Fetch and swap now (the refresher task and startup call this).
     pub async fn refresh_now(&self) -> bool {
         if let Ok(mut g) = self.last_attempt.lock() {
@@ -502,6 +521,7 @@ impl SmdCache {
                     };
                     if self.scn_applied.load(Ordering::SeqCst) == seen {
                         *g = Arc::new(snap);
+                        self.mark_fresh();
                         break;
                     }
                     tracing::debug!("an SCN arrived during the refresh; fetching again");
@@ -532,6 +552,7 @@ impl SmdCache {
             let (snap, unknown) = g.with_scn(scn);
             *g = Arc::new(snap);
             self.scn_applied.fetch_add(1, Ordering::SeqCst);
+            self.mark_fresh();
             unknown
         };
         if unknown.is_empty() {

@@ -65,4 +65,7 @@ async fn bootparameters_need_a_token_bootscripts_do_not() {
         .unwrap();
     assert!(text.contains(r#"route="/boot/v1/bootscript""#), "{text}");
     assert!(text.contains("bss_smd_reachable 1"), "{text}");
+    let age = ochami_service::metrics::sample(&text, "bss_smd_cache_age_seconds")
+        .unwrap_or_else(|| panic!("no cache age: {text}"));
+    assert!((0.0..60.0).contains(&age), "refreshed at start: {age}");
 }
