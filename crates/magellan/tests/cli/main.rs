@@ -453,14 +453,16 @@ async fn power_resets_nodes_and_runs_the_hook() {
     assert_eq!(on.code, 0, "{}", on.stderr);
     assert_eq!(on.stdout.trim(), "x4073c5s8b1n0: On");
     assert_eq!(sim.power_state(0, 0), Some("On"));
-    // The hook runs in the background; wait for its file, bounded.
+    // The hook runs in the background; wait for its line, bounded (the
+    // shell creates the file before it writes to it).
+    let mut mac = String::new();
     for _ in 0..100 {
-        if marker.exists() {
+        mac = std::fs::read_to_string(&marker).unwrap_or_default();
+        if mac.ends_with('\n') {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let mac = std::fs::read_to_string(&marker).expect("On hook ran");
     assert_eq!(
         mac.trim(),
         sim.bmcs()[0].state.plan.systems[0].macs[0].to_string()
