@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use ochami_types::{HmsType, MacAddr, Xname};
@@ -475,10 +475,10 @@ impl SmdCache {
 
     /// The current view (cheap: an `Arc` clone).
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        match self.snapshot.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.snapshot
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether the last refresh reached SMD.
@@ -488,17 +488,14 @@ impl SmdCache {
 
     /// Seconds since the view last took SMD's data (a refresh or an SCN).
     pub fn age(&self) -> Duration {
-        match self.fresh_at.lock() {
-            Ok(t) => t.elapsed(),
-            Err(p) => p.into_inner().elapsed(),
-        }
+        self.fresh_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .elapsed()
     }
 
     fn mark_fresh(&self) {
-        match self.fresh_at.lock() {
-            Ok(mut t) => *t = Instant::now(),
-            Err(p) => *p.into_inner() = Instant::now(),
-        }
+        *self.fresh_at.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
     }
 
     /// Fetch and swap now (the refresher task and startup call this).
@@ -515,10 +512,10 @@ impl SmdCache {
             match self.client.fetch().await {
                 Ok(snap) => {
                     ok = true;
-                    let mut g = match self.snapshot.write() {
-                        Ok(g) => g,
-                        Err(p) => p.into_inner(),
-                    };
+                    let mut g = self
+                        .snapshot
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner);
                     if self.scn_applied.load(Ordering::SeqCst) == seen {
                         *g = Arc::new(snap);
                         self.mark_fresh();
@@ -545,10 +542,10 @@ impl SmdCache {
     /// a refresh that was in flight with data older than the change.
     pub async fn apply_scn(&self, scn: &Scn) {
         let unknown = {
-            let mut g = match self.snapshot.write() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let mut g = self
+                .snapshot
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
             let (snap, unknown) = g.with_scn(scn);
             *g = Arc::new(snap);
             self.scn_applied.fetch_add(1, Ordering::SeqCst);
