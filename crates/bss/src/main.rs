@@ -18,6 +18,9 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     }
     let config = bss::Config::load(&cli.common).unwrap_or_else(|e| e.exit());
+    if cli.command == Some(DaemonCommand::Healthcheck) {
+        return ochami_service::cli::healthcheck(config.listen, "/boot/v1/service/status");
+    }
     ochami_service::logging::init(config.log_format);
     finish(async {
         match cli.command {

@@ -219,3 +219,38 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compose file sets the subnet from `.env` variables as one
+    /// environment value; this is that value with the seed's defaults.
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's signature
+    fn a_subnet_list_in_one_environment_variable() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DHCPD_SHIM_SERVER_ADDRESS", "172.16.0.253");
+            jail.set_env(
+                "DHCPD_SHIM_SUBNETS",
+                r#"[{cidr="172.16.0.0/24", routers=["172.16.0.253"], pool={start="172.16.0.100", end="172.16.0.200"}, uefi_boot="pxe"}]"#,
+            );
+            let c: Config =
+                ochami_service::config::load("DHCPD_SHIM_", None).map_err(|e| e.0.clone())?;
+            assert_eq!(c.subnets.len(), 1);
+            let s = &c.subnets[0];
+            assert_eq!(s.cidr, "172.16.0.0/24".parse::<Ipv4Net>().unwrap());
+            assert_eq!(s.routers, vec![Ipv4Addr::new(172, 16, 0, 253)]);
+            assert_eq!(
+                s.pool,
+                Some(PoolRange {
+                    start: Ipv4Addr::new(172, 16, 0, 100),
+                    end: Ipv4Addr::new(172, 16, 0, 200)
+                })
+            );
+            assert_eq!(s.uefi_boot, UefiBoot::Pxe);
+            c.validate().map_err(|e| e.to_string())?;
+            Ok(())
+        });
+    }
+}

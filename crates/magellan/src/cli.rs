@@ -350,7 +350,11 @@ fn init_logging(level: &str) -> Result<(), String> {
 
 /// Parse the process arguments and run; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    main_with(Cli::parse())
+}
+
+/// Run a parsed command line on a fresh runtime; returns the exit code.
+pub fn main_with(cli: Cli) -> i32 {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

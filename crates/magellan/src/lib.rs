@@ -5,7 +5,8 @@
 //! `collect` (walk Redfish via `redfish`, name BMCs via `idmap`, build
 //! `inventory`; the client, the walk and the payload types are the
 //! `ochami-redfish` library smd's discovery uses too) → `smd` (push). `power` resets nodes found in an inventory.
-//! `cli` is the only module that prints or picks exit codes.
+//! `cli` (and `wrapper`, the seed's `magellan.sh` line) are the only modules that
+//! print or pick exit codes.
 //!
 //! Invariants: nothing a BMC or SMD sends can panic the process (every field
 //! is read through `Option`s, failures are per-BMC results); magellan reaches
@@ -23,6 +24,7 @@ pub mod power;
 pub use ochami_redfish::client as redfish;
 pub mod scan;
 pub mod smd;
+pub mod wrapper;
 
 /// Exit codes (DESIGN: 0 all good, 1 some BMCs failed, 2 usage error).
 pub const EXIT_OK: i32 = 0;

@@ -295,3 +295,29 @@ async fn the_binary_prints_urls_and_serves_the_example_spec() {
     assert_eq!(r.status(), 200);
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_compose_profiles_spec_loads_and_serves() {
+    // deploy/redfish-sim.example.toml, the compose file's `sim` default, moved
+    // to loopback: the same BMCs answer with the same credentials.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/redfish-sim.example.toml"
+    );
+    let mut spec = Spec::from_file(std::path::Path::new(path)).expect("the example loads");
+    assert_eq!(spec.bmcs, 2);
+    assert_eq!(spec.port_base, 443);
+    spec.listen = "127.78.1.1".parse().unwrap();
+    spec.port_base = 0;
+    let sim = Simulator::start(&spec).await.unwrap();
+    let c = client();
+    for url in sim.urls() {
+        let r = c
+            .get(format!("{url}/redfish/v1/Systems"))
+            .basic_auth("admin", Some("password"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+    }
+}

@@ -22,6 +22,19 @@ pub enum DaemonCommand {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Ask the running daemon (at its configured listen address) whether it is
+    /// ready: exit 0 if it is, 1 if not (container health checks).
+    Healthcheck,
+}
+
+/// Run [`crate::client::healthcheck`] and turn it into the exit code,
+/// printing the answer (docker keeps it in the container's health log).
+pub fn healthcheck(listen: std::net::SocketAddr, path: &str) -> std::process::ExitCode {
+    finish(async {
+        let body = crate::client::healthcheck(listen, path).await?;
+        println!("{body}");
+        Ok(())
+    })
 }
 
 /// Run a daemon's async entry point on a fresh tokio runtime and turn its

@@ -31,6 +31,35 @@ pub fn service_client(timeout: Duration, token: Option<&str>) -> Result<reqwest:
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
+/// `smd healthcheck` / `bss healthcheck`: one GET of `path` on the daemon
+/// listening at `listen` (an unspecified address is asked on loopback), for
+/// container health checks in images that have no curl. `Ok` carries the
+/// answer's body; any status but 2xx, or no answer within 5 s, is an `Err`.
+pub async fn healthcheck(listen: std::net::SocketAddr, path: &str) -> Result<String, String> {
+    let ip = match listen.ip() {
+        std::net::IpAddr::V4(a) if a.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(a) if a.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    let url = format!(
+        "http://{}{path}",
+        std::net::SocketAddr::new(ip, listen.port())
+    );
+    let client = service_client(Duration::from_secs(5), None)?;
+    let resp = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(format!("GET {url}: {status} {body}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

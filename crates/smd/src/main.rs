@@ -23,6 +23,9 @@ fn main() -> std::process::ExitCode {
     }
     let mut config = smd::Config::load(&cli.common).unwrap_or_else(|e| e.exit());
     config.enable_discovery |= cli.enable_discovery;
+    if cli.command == Some(DaemonCommand::Healthcheck) {
+        return ochami_service::cli::healthcheck(config.listen, "/hsm/v2/service/ready");
+    }
     ochami_service::logging::init(config.log_format);
     finish(async {
         match cli.command {
