@@ -5,6 +5,24 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Run `cmd` to completion; its output (stdout then stderr), or an error
+/// carrying the command and that output.
+pub fn run_ok(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("{cmd:?} failed:\n{text}"))
+    }
+}
+
 pub struct Daemon {
     pub name: String,
     pub log: PathBuf,

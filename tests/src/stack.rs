@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::assets::Guest;
 use crate::netns::Netns;
-use crate::proc::Daemon;
+use crate::proc::{run_ok, Daemon};
 use crate::qemu::{self, Firmware};
 
 pub const SERVER: &str = "172.16.0.253";
@@ -46,22 +46,6 @@ pub struct Stack {
     _pg: localpg::Cluster,
     // Last: the namespace goes after everything in it.
     pub ns: Netns,
-}
-
-fn run_ok(cmd: &mut Command) -> Result<String, String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.status.success() {
-        Ok(text)
-    } else {
-        Err(format!("{cmd:?} failed:\n{text}"))
-    }
 }
 
 fn json(text: &str) -> Result<serde_json::Value, String> {
@@ -274,60 +258,18 @@ uefi_boot = "{uefi_boot}"
 
     /// GET a URL inside the namespace as JSON, expecting 200.
     pub fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
-        let (code, body) = self.ns.curl(&[url])?;
-        if code != 200 {
-            return Err(format!("GET {url}: {code} {body}"));
-        }
-        json(&body)
+        get_json(&self.ns, url)
     }
 
     /// The nodes SMD knows, with the MAC of each (from its Ethernet interfaces).
     pub fn nodes(&self) -> Result<Vec<Node>, String> {
-        let comps = self.get_json(&format!(
-            "{}/hsm/v2/State/Components?type=Node",
-            self.smd_url
-        ))?;
-        let ifaces = self.get_json(&format!(
-            "{}/hsm/v2/Inventory/EthernetInterfaces",
-            self.smd_url
-        ))?;
-        let mut out = Vec::new();
-        for c in comps["Components"].as_array().cloned().unwrap_or_default() {
-            let xname = c["ID"].as_str().unwrap_or_default().to_owned();
-            let nid = c["NID"]
-                .as_i64()
-                .ok_or_else(|| format!("node without NID: {c}"))?;
-            let mac = ifaces
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|e| e["ComponentID"] == xname.as_str())
-                .and_then(|e| e["MACAddress"].as_str())
-                .ok_or_else(|| format!("no Ethernet interface for {xname}"))?
-                .to_owned();
-            out.push(Node { xname, nid, mac });
-        }
-        out.sort_by_key(|n| n.nid);
-        Ok(out)
+        smd_nodes(&self.ns, &self.smd_url)
     }
 
     /// POST boot parameters for `mac` as the seed does: kernel and initrd on
     /// tftpd's HTTP listener, a serial console.
     pub fn post_boot_params(&self, mac: &str) -> Result<(), String> {
-        let params = serde_json::json!({
-            "macs": [mac],
-            "kernel": format!("{}/vmlinuz", self.http),
-            "initrd": format!("{}/initrd.img", self.http),
-            "params": "console=ttyS0,115200 quiet",
-        });
-        let url = format!("{}/boot/v1/bootparameters", self.bss_url);
-        let (code, body) = self
-            .ns
-            .curl(&["-X", "POST", &url, "-d", &params.to_string()])?;
-        if code != 201 {
-            return Err(format!("POST {url}: {code} {body}"));
-        }
-        Ok(())
+        post_boot_params(&self.ns, &self.bss_url, &self.http, mac)
     }
 
     /// `magellan power <xname> -r On` through the BMC's Redfish Reset action.
@@ -378,4 +320,58 @@ uefi_boot = "{uefi_boot}"
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// GET a URL inside `ns` as JSON, expecting 200.
+pub fn get_json(ns: &Netns, url: &str) -> Result<serde_json::Value, String> {
+    let (code, body) = ns.curl(&[url])?;
+    if code != 200 {
+        return Err(format!("GET {url}: {code} {body}"));
+    }
+    json(&body)
+}
+
+/// The nodes the SMD at `smd_url` knows, with the MAC of each (from its
+/// Ethernet interfaces), by NID.
+pub fn smd_nodes(ns: &Netns, smd_url: &str) -> Result<Vec<Node>, String> {
+    let comps = get_json(ns, &format!("{smd_url}/hsm/v2/State/Components?type=Node"))?;
+    let ifaces = get_json(
+        ns,
+        &format!("{smd_url}/hsm/v2/Inventory/EthernetInterfaces"),
+    )?;
+    let mut out = Vec::new();
+    for c in comps["Components"].as_array().cloned().unwrap_or_default() {
+        let xname = c["ID"].as_str().unwrap_or_default().to_owned();
+        let nid = c["NID"]
+            .as_i64()
+            .ok_or_else(|| format!("node without NID: {c}"))?;
+        let mac = ifaces
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["ComponentID"] == xname.as_str())
+            .and_then(|e| e["MACAddress"].as_str())
+            .ok_or_else(|| format!("no Ethernet interface for {xname}"))?
+            .to_owned();
+        out.push(Node { xname, nid, mac });
+    }
+    out.sort_by_key(|n| n.nid);
+    Ok(out)
+}
+
+/// POST boot parameters for `mac` to the BSS at `bss_url` as the seed does:
+/// kernel and initrd under `http` (`vmlinuz`, `initrd.img`), a serial console.
+pub fn post_boot_params(ns: &Netns, bss_url: &str, http: &str, mac: &str) -> Result<(), String> {
+    let params = serde_json::json!({
+        "macs": [mac],
+        "kernel": format!("{http}/vmlinuz"),
+        "initrd": format!("{http}/initrd.img"),
+        "params": "console=ttyS0,115200 quiet",
+    });
+    let url = format!("{bss_url}/boot/v1/bootparameters");
+    let (code, body) = ns.curl(&["-X", "POST", &url, "-d", &params.to_string()])?;
+    if code != 201 {
+        return Err(format!("POST {url}: {code} {body}"));
+    }
+    Ok(())
 }

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -64,7 +63,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     crate::test::ensure_packages()?;
     crate::run_cmd(
-        Command::new(crate::cargo())
+        crate::cargo()
             .args(["build", "--quiet", "--workspace", "--bins"])
             .current_dir(crate::workspace_root()),
     )?;

@@ -6,6 +6,7 @@
 mod bench;
 mod compose;
 mod demo;
+mod images;
 mod openapi;
 mod test;
 mod up;
@@ -23,7 +24,14 @@ commands:
                     magellan discovery, boot parameters, power-on, a live table of
                     each node's boot stages
   bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
-  compose [--check] write deploy/compose.yaml (PostgreSQL, migrations, smd, bss, tftpd, dhcpd-shim)
+  build-images [--engine docker|podman] [--save DIR] [--postgres] [--no-build]
+                    one image per service (ochami/smd, bss, tftpd, dhcpd-shim, magellan,
+                    redfish-sim; :<version> and :latest), offline, FROM scratch, from the
+                    release binaries; --save writes `docker save` archives; --postgres also
+                    builds ochami/postgres:15 from Debian packages (root, debootstrap)
+  compose [--check] write deploy/compose.yaml (PostgreSQL, migrations, smd, bss, tftpd,
+                    dhcpd-shim; magellan and redfish-sim as profiles) and, when missing,
+                    deploy/.env with random passwords
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
                     every test: cargo test --workspace [ARGS..]
@@ -43,6 +51,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "openapi" => openapi::run(rest),
         "compose" => compose::run(rest),
+        "build-images" => images::run(rest),
         "up" => up::run(rest),
         "demo" => demo::run(rest),
         "-h" | "--help" | "help" => {
@@ -85,9 +94,29 @@ pub fn workspace_root() -> std::path::PathBuf {
     here.parent().map(|p| p.to_path_buf()).unwrap_or(here)
 }
 
-/// The cargo that runs us.
-pub fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+/// A command running the cargo that runs us, without the variables `cargo
+/// run` set for xtask itself: build scripts track some of them (ring's
+/// tracks `CARGO_MANIFEST_DIR`), so passing them on would make every build
+/// started from here and from a shell rebuild what the other built.
+pub fn cargo() -> std::process::Command {
+    let mut c =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let n = name.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_PACKAGE",
+        ]
+        .iter()
+        .any(|p| n.starts_with(p))
+        {
+            c.env_remove(&name);
+        }
+    }
+    c
 }
 
 /// Where cargo puts build output (honours `CARGO_TARGET_DIR`).

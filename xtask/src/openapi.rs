@@ -2,7 +2,6 @@
 //! the services' code (`smd openapi`, `bss openapi`).
 
 use std::path::Path;
-use std::process::Command;
 
 const SERVICES: &[&str] = &["smd", "bss"];
 
@@ -11,7 +10,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = crate::workspace_root();
     let mut stale = Vec::new();
     for svc in SERVICES {
-        let out = Command::new(crate::cargo())
+        let out = crate::cargo()
             .args(["run", "--quiet", "-p", svc, "--", "openapi"])
             .current_dir(&root)
             .output()

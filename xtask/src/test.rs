@@ -28,6 +28,14 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("nginx-light", "/usr/sbin/nginx"),
     ("wrk", "/usr/bin/wrk"),
     ("sqlite3", "/usr/bin/sqlite3"),
+    // The container test: a private Docker engine, Compose v1, the offline
+    // PostgreSQL image, and what `build-images` uses (strip, setcap).
+    ("docker.io", "/usr/sbin/dockerd"),
+    ("containerd", "/usr/bin/containerd"),
+    ("docker-compose", "/usr/bin/docker-compose"),
+    ("debootstrap", "/usr/sbin/debootstrap"),
+    ("binutils", "/usr/bin/strip"),
+    ("libcap2-bin", "/usr/sbin/setcap"),
 ];
 
 /// PyPI tools tests drive (magellan against sushy-emulator, a Redfish
@@ -115,7 +123,14 @@ pub fn ensure_packages() -> Result<(), String> {
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
     // Debian starts some daemons on install; the tests start their own.
-    for svc in ["postgresql", "tftpd-hpa", "nginx", "kea-dhcp4-server"] {
+    for svc in [
+        "postgresql",
+        "tftpd-hpa",
+        "nginx",
+        "kea-dhcp4-server",
+        "docker",
+        "containerd",
+    ] {
         let _ = Command::new("service").args([svc, "stop"]).output();
     }
     Ok(())
@@ -125,11 +140,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ensure_packages()?;
     // Generated files must match their generators (openapi has its own test).
     crate::compose::run(&["--check".into()])?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run_cmd(Command::new(&cargo).args(["build", "--workspace", "--bins"]))?;
+    run_cmd(crate::cargo().args(["build", "--workspace", "--bins"]))?;
+    // The container test builds its images from release binaries
+    // (`build-images`); build them here, outside the test run.
     run_cmd(
-        Command::new(&cargo)
-            .args(["test", "--workspace"])
-            .args(args),
-    )
+        crate::cargo()
+            .args(["build", "--release", "--locked", "--bins"])
+            .args(crate::images::service_names().flat_map(|s| ["-p", s])),
+    )?;
+    run_cmd(crate::cargo().args(["test", "--workspace"]).args(args))
 }

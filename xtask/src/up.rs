@@ -68,7 +68,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
 pub fn run(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
     let root = crate::workspace_root();
-    let mut build = Command::new(crate::cargo());
+    let mut build = crate::cargo();
     build
         .args(["build", "--quiet", "-p", "smd", "-p", "bss"])
         .current_dir(&root);

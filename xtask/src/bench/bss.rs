@@ -163,7 +163,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = crate::workspace_root();
     eprintln!("building release smd and bss ...");
     run_ok(
-        Command::new(crate::cargo())
+        crate::cargo()
             .args(["build", "--release", "-p", "smd", "-p", "bss"])
             .current_dir(&root),
         "cargo build --release",

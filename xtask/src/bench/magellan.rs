@@ -60,8 +60,7 @@ impl Drop for Guard {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    crate::run_cmd(Command::new(&cargo).args([
+    crate::run_cmd(crate::cargo().args([
         "build",
         "--release",
         "-p",
@@ -69,7 +68,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "-p",
         "redfish-sim",
     ]))?;
-    let bin_dir = release_dir(&cargo)?;
+    let bin_dir = release_dir()?;
     let sim_bin = format!("{bin_dir}/redfish-sim");
     let magellan = format!("{bin_dir}/magellan");
 
@@ -188,11 +187,11 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or_default()
 }
 
-fn release_dir(cargo: &str) -> Result<String, String> {
+fn release_dir() -> Result<String, String> {
     if let Ok(t) = std::env::var("CARGO_TARGET_DIR") {
         return Ok(format!("{t}/release"));
     }
-    let out = Command::new(cargo)
+    let out = crate::cargo()
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .output()
         .map_err(|e| format!("cargo metadata: {e}"))?;

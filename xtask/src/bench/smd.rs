@@ -3,10 +3,8 @@
 //! lets it print its figures: bulk POST of 10 000 components, GET of all
 //! components at 100 000 rows, GET by MAC with 100 000 Ethernet interfaces.
 
-use std::process::Command;
-
 pub fn run(args: &[String]) -> Result<(), String> {
-    let status = Command::new(crate::cargo())
+    let status = crate::cargo()
         .args(["run", "--release", "-p", "smd", "--example", "bench", "--"])
         .args(args)
         .current_dir(crate::workspace_root())

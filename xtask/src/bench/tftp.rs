@@ -48,8 +48,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn build_release() -> Result<PathBuf, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    crate::run_cmd(Command::new(&cargo).args(["build", "--release", "-p", "tftpd"]))?;
+    crate::run_cmd(crate::cargo().args(["build", "--release", "-p", "tftpd"]))?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

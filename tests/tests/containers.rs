@@ -1,0 +1,416 @@
+//! The container path, as an operator runs it, against a real Docker engine:
+//! `cargo xtask build-images` → `docker-compose up -d` with the generated
+//! `deploy/compose.yaml` → every service healthy → the seed's two health
+//! checks byte-exact → simulated BMCs from the `redfish-sim` image → the
+//! seed's `docker run … /magellan.sh --scan … --collect …` fills SMD → the
+//! seed's boot parameters → a QEMU node (SeaBIOS + iPXE) boots to its login
+//! banner through the containerised dhcpd-shim, tftpd and bss → `down` +
+//! `up` keeps components and leases → `down -v` deletes them.
+//!
+//! Everything runs inside a network namespace the test creates, with a
+//! private containerd and dockerd in it (`ochami_e2e::docker`); no registry
+//! is reached: the images are `FROM scratch`, PostgreSQL is
+//! `ochami/postgres:15` built from Debian packages (`build-images --postgres`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ochami_e2e::docker::Engine;
+use ochami_e2e::netns::Netns;
+use ochami_e2e::proc::{run_ok, Daemon};
+use ochami_e2e::qemu::{self, Firmware};
+use ochami_e2e::stack::{self, node_mac, SERVER};
+use ochami_e2e::{assets, bin, cache_dir, is_root, workspace_root};
+
+/// What the seed's two health checks print (with the newline Go's JSON
+/// encoder ends OpenCHAMI's answers with).
+const SMD_READY: &str = "{\"code\":0,\"message\":\"HSM is healthy\"}\n";
+const BSS_STATUS: &str = "{\"bss-status\":\"running\"}\n";
+
+/// The seed's limit for one image.
+const MAX_IMAGE_BYTES: u64 = 25_000_000;
+
+const BMC: &str = "172.16.0.10";
+
+struct Compose<'a> {
+    engine: &'a Engine,
+    project: String,
+    env_file: PathBuf,
+}
+
+impl Compose<'_> {
+    fn command(&self) -> Command {
+        let mut c = self.engine.client("docker-compose");
+        c.arg("--env-file")
+            .arg(&self.env_file)
+            .arg("-f")
+            .arg(workspace_root().join("deploy/compose.yaml"))
+            .arg("-p")
+            .arg(&self.project);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Result<String, String> {
+        run_ok(self.command().args(args))
+    }
+
+    /// The container id of `service`.
+    fn id(&self, service: &str) -> Result<String, String> {
+        let id = self.run(&["ps", "-q", service])?.trim().to_owned();
+        if id.is_empty() {
+            Err(format!("{service} has no container"))
+        } else {
+            Ok(id)
+        }
+    }
+
+    fn inspect(&self, service: &str, format: &str) -> Result<String, String> {
+        let id = self.id(service)?;
+        run_ok(self.engine.docker().args(["inspect", "-f", format, &id]))
+            .map(|s| s.trim().to_owned())
+    }
+
+    /// Wait until the health-checked services are healthy and the others
+    /// run; the seconds it took.
+    fn wait_healthy(&self, since: Instant) -> Result<f64, String> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let mut waiting = Vec::new();
+            for svc in ["postgres", "smd", "bss"] {
+                let h = self
+                    .inspect(svc, "{{.State.Health.Status}}")
+                    .unwrap_or_default();
+                if h != "healthy" {
+                    waiting.push(format!("{svc}: {h}"));
+                }
+            }
+            for svc in ["tftpd", "dhcpd-shim"] {
+                let s = self.inspect(svc, "{{.State.Status}}").unwrap_or_default();
+                if s != "running" {
+                    waiting.push(format!("{svc}: {s}"));
+                }
+            }
+            if waiting.is_empty() {
+                return Ok(since.elapsed().as_secs_f64());
+            }
+            if Instant::now() > deadline {
+                let logs = self
+                    .run(&["logs", "--no-color", "--tail", "30"])
+                    .unwrap_or_else(|e| e);
+                return Err(format!("not healthy after 120 s: {waiting:?}\n{logs}"));
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// The host path of a named volume of this project.
+    fn volume_path(&self, volume: &str) -> Result<PathBuf, String> {
+        run_ok(self.engine.docker().args([
+            "volume",
+            "inspect",
+            "-f",
+            "{{.Mountpoint}}",
+            &format!("{}_{volume}", self.project),
+        ]))
+        .map(|s| PathBuf::from(s.trim()))
+    }
+
+    fn logs(&self) -> String {
+        self.run(&["logs", "--no-color", "--tail", "40"])
+            .unwrap_or_else(|e| e)
+    }
+}
+
+/// The uid a running container's main process has (from /proc: host-network
+/// containers run in this machine's PID namespace view).
+fn process_uid(compose: &Compose, service: &str) -> Result<String, String> {
+    let pid = compose.inspect(service, "{{.State.Pid}}")?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|u| u.split_whitespace().nth(1))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no Uid in /proc/{pid}/status"))
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    while !ok() {
+        if Instant::now() > deadline {
+            return Err(format!("{what}: not after {timeout:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Ok(())
+}
+
+fn listening(ns: &Netns, flag: &str, port: &str) -> bool {
+    run_ok(ns.command("ss").arg(flag))
+        .map(|t| t.lines().any(|l| l.contains(&format!(":{port} "))))
+        .unwrap_or(false)
+}
+
+#[test]
+fn compose_stack_from_the_images_discovers_bmcs_and_boots_a_node() {
+    assert!(
+        is_root(),
+        "the container test needs root (network namespaces, its own dockerd, ports 67/69)"
+    );
+    ochami_e2e::docker::require_tools().unwrap();
+    let started = Instant::now();
+    let guest = assets::guest(&cache_dir()).expect("guest image");
+    let dir = std::env::temp_dir().join(format!("ochami-containers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // The namespace: br0 with the server and BMC addresses, a tap for QEMU.
+    let ns = Netns::with_bridge(&format!("{SERVER}/24"), &[format!("{BMC}/24")], 1).unwrap();
+    let engine = Engine::start(&ns, Path::new(&format!("/tmp/ocd-{}", std::process::id())))
+        .unwrap_or_else(|e| panic!("private dockerd: {e}"));
+
+    // `cargo xtask build-images`, into this engine (the release binaries are
+    // built by `cargo xtask test` before the suite runs).
+    let t = Instant::now();
+    let out = run_ok(
+        engine
+            .client(bin("xtask"))
+            .args(["build-images", "--postgres"])
+            .env("CARGO_MANIFEST_DIR", workspace_root().join("xtask")),
+    )
+    .unwrap_or_else(|e| panic!("build-images: {e}\n{}", engine.log()));
+    let build_secs = t.elapsed().as_secs_f64();
+    eprintln!("{out}");
+    for image in [
+        "smd",
+        "bss",
+        "tftpd",
+        "dhcpd-shim",
+        "magellan",
+        "redfish-sim",
+    ] {
+        for tag in ["latest", env!("CARGO_PKG_VERSION")] {
+            let name = format!("ochami/{image}:{tag}");
+            let size: u64 =
+                run_ok(
+                    engine
+                        .docker()
+                        .args(["image", "inspect", "-f", "{{.Size}}", &name]),
+                )
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .trim()
+                .parse()
+                .unwrap();
+            assert!(size <= MAX_IMAGE_BYTES, "{name} is {size} bytes");
+            let user =
+                run_ok(
+                    engine
+                        .docker()
+                        .args(["image", "inspect", "-f", "{{.Config.User}}", &name]),
+                )
+                .unwrap();
+            assert_eq!(user.trim(), "65532:65532", "{name} runs as a non-root user");
+        }
+    }
+
+    // The site's settings and secrets, as deploy/.env would hold them.
+    let boot = dir.join("boot");
+    std::fs::create_dir_all(&boot).unwrap();
+    std::fs::copy(&guest.kernel, boot.join("vmlinuz")).unwrap();
+    std::fs::copy(&guest.initrd, boot.join("initrd.img")).unwrap();
+    let sim_config = dir.join("bmcs.toml");
+    let mac = node_mac(0);
+    std::fs::write(
+        &sim_config,
+        format!(
+            "listen = \"{BMC}\"\nport_base = 443\nscheme = \"https\"\nusername = \"admin\"\npassword = \"password\"\nbmcs = 1\n\
+             [[bmc]]\naddress = \"{BMC}:443\"\n[[bmc.systems]]\nmacs = [\"{mac}\"]\npower_state = \"Off\"\n"
+        ),
+    )
+    .unwrap();
+    let env_file = dir.join("test.env");
+    std::fs::write(
+        &env_file,
+        format!(
+            "POSTGRES_PASSWORD=pg-{pid}\nSMD_DB_PASSWORD=smd-{pid}\nBSS_DB_PASSWORD=bss-{pid}\n\
+             OCHAMI_POSTGRES_IMAGE=ochami/postgres:15\nOCHAMI_BOOT_DIR={boot}\nOCHAMI_SIM_CONFIG={sim}\n",
+            pid = std::process::id(),
+            boot = boot.display(),
+            sim = sim_config.display(),
+        ),
+    )
+    .unwrap();
+    let compose = Compose {
+        engine: &engine,
+        project: format!("ochamitest{}", std::process::id()),
+        env_file,
+    };
+
+    // Up, and healthy.
+    let t = Instant::now();
+    compose
+        .run(&["up", "-d"])
+        .unwrap_or_else(|e| panic!("{e}\n{}", compose.logs()));
+    let healthy_secs = compose.wait_healthy(t).unwrap();
+    wait_until("tftpd on :69", Duration::from_secs(20), || {
+        listening(&ns, "-uln", "69")
+    })
+    .unwrap();
+    wait_until("dhcpd-shim on :67", Duration::from_secs(20), || {
+        listening(&ns, "-uln", "67")
+    })
+    .unwrap();
+    for svc in ["smd", "bss", "tftpd", "dhcpd-shim"] {
+        assert_eq!(
+            process_uid(&compose, svc).unwrap(),
+            "65532",
+            "{svc} runs as uid 65532"
+        );
+    }
+
+    // The seed's two health checks, byte for byte, through the published ports.
+    let smd = "http://127.0.0.1:27779";
+    let bss = "http://127.0.0.1:27778";
+    assert_eq!(
+        ns.curl(&[&format!("{smd}/hsm/v2/service/ready")]).unwrap(),
+        (200, SMD_READY.into())
+    );
+    assert_eq!(
+        ns.curl(&[&format!("{bss}/boot/v1/service/status")])
+            .unwrap(),
+        (200, BSS_STATUS.into())
+    );
+    // tftpd serves the iPXE builds its image carries, with no volume for them.
+    let (code, _) = ns
+        .curl(&[
+            "-o",
+            "/dev/null",
+            &format!("http://{SERVER}:8080/undionly.kpxe"),
+        ])
+        .unwrap();
+    assert_eq!(code, 200, "undionly.kpxe from the tftpd image");
+
+    // Simulated BMCs from the redfish-sim image (the compose file's `sim` profile).
+    compose
+        .run(&["--profile", "sim", "up", "-d", "redfish-sim"])
+        .unwrap();
+    wait_until("the simulated BMC", Duration::from_secs(30), || {
+        ns.curl(&[
+            "-k",
+            "-o",
+            "/dev/null",
+            &format!("https://{BMC}:443/redfish/v1/"),
+        ])
+        .is_ok_and(|(c, _)| c == 200)
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", compose.logs()));
+
+    // The seed's discovery line, from the magellan image.
+    let t = Instant::now();
+    run_ok(engine.docker().args([
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "-e",
+        "MAGELLAN_INSECURE=true",
+        "ochami/magellan:latest",
+        "/magellan.sh",
+        "--scan",
+        "--subnet 172.16.0.0/24 --port 443 --timeout 3",
+        "--collect",
+        &format!("--user admin --pass password --host http://{SERVER} --port 27779"),
+    ]))
+    .unwrap_or_else(|e| panic!("magellan.sh: {e}\n{}", compose.logs()));
+    let discover_secs = t.elapsed().as_secs_f64();
+    let nodes = stack::smd_nodes(&ns, smd).unwrap();
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    let node = nodes[0].clone();
+    assert_eq!(node.mac, mac);
+
+    // The seed's boot parameters; kernel and initrd from tftpd's boot dir.
+    stack::post_boot_params(&ns, bss, &format!("http://{SERVER}:8080/boot"), &mac).unwrap();
+
+    // Power on: a SeaBIOS + iPXE VM on the namespace's bridge.
+    let console = dir.join("console.log");
+    let vm_dir = dir.join("vm");
+    std::fs::create_dir_all(&vm_dir).unwrap();
+    let argv = qemu::command_line(Firmware::Bios, &mac, "tap0", &console, &vm_dir).unwrap();
+    let mut cmd = ns.command(&argv[0]);
+    cmd.args(&argv[1..]);
+    let t = Instant::now();
+    let _vm = Daemon::start("qemu", cmd, dir.join("qemu.log")).unwrap();
+    let text = qemu::wait_for_console(&console, assets::LOGIN_MARKER, Duration::from_secs(150))
+        .unwrap_or_else(|e| panic!("{e}\n{}", compose.logs()));
+    let boot_secs = t.elapsed().as_secs_f64();
+    let cmdline = text
+        .lines()
+        .find(|l| l.contains("OCHAMI-E2E-CMDLINE"))
+        .expect("cmdline line");
+    assert!(
+        cmdline.contains(&format!("xname={}", node.xname)),
+        "{cmdline}"
+    );
+    assert!(cmdline.contains(&format!("nid={}", node.nid)), "{cmdline}");
+    assert!(
+        text.contains(&format!("{} login: OCHAMI-E2E-LOGIN", node.xname)),
+        "banner with the host name dhcpd-shim gave:\n{text}"
+    );
+    let ip = text
+        .lines()
+        .find_map(|l| {
+            l.split_once("OCHAMI-E2E-IP ")
+                .map(|(_, ip)| ip.trim().to_owned())
+        })
+        .expect("the guest got an address");
+    let leases = compose.volume_path("leases").unwrap().join("leases");
+    assert!(
+        std::fs::read_to_string(&leases)
+            .unwrap_or_default()
+            .contains(&ip),
+        "the lease journal in the leases volume records {ip}"
+    );
+
+    // down + up: components and leases survive in their volumes.
+    compose.run(&["--profile", "sim", "down"]).unwrap();
+    assert!(compose.id("smd").is_err(), "down removed the containers");
+    let t = Instant::now();
+    compose
+        .run(&["up", "-d"])
+        .unwrap_or_else(|e| panic!("{e}\n{}", compose.logs()));
+    let again_secs = compose.wait_healthy(t).unwrap();
+    assert_eq!(stack::smd_nodes(&ns, smd).unwrap(), vec![node.clone()]);
+    let (code, script) = ns
+        .curl(&[&format!("{bss}/boot/v1/bootscript?mac={mac}")])
+        .unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        script.contains(&format!("xname={}", node.xname)),
+        "{script}"
+    );
+    assert!(std::fs::read_to_string(&leases)
+        .unwrap_or_default()
+        .contains(&ip));
+
+    // down -v: the data goes with the volumes.
+    compose.run(&["--profile", "sim", "down", "-v"]).unwrap();
+    let volumes = run_ok(engine.docker().args(["volume", "ls", "-q"])).unwrap();
+    assert!(
+        !volumes.contains(&format!("{}_pgdata", compose.project))
+            && !volumes.contains(&format!("{}_leases", compose.project)),
+        "{volumes}"
+    );
+
+    eprintln!(
+        "containers: images built in {build_secs:.1} s; all healthy {healthy_secs:.1} s after up \
+         (again after down: {again_secs:.1} s); discovery {discover_secs:.1} s; \
+         power-on to login {boot_secs:.1} s; whole test {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    drop(compose);
+    drop(engine);
+    drop(ns);
+    let _ = std::fs::remove_dir_all(&dir);
+}
