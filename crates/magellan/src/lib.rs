@@ -5,6 +5,7 @@
 //! `collect` (walk Redfish via `redfish`, name BMCs via `idmap`, build
 //! `inventory`; the client, the walk and the payload types are the
 //! `ochami-redfish` library smd's discovery uses too) → `smd` (push). `power` resets nodes found in an inventory.
+//! `hostlist` expands and folds node ranges.
 //! `cli` is the only module that prints or picks exit codes.
 //!
 //! Invariants: nothing a BMC or SMD sends can panic the process (every field
@@ -15,6 +16,7 @@
 pub mod cache;
 pub mod cli;
 pub mod collect;
+pub mod hostlist;
 pub mod idmap;
 pub mod inventory;
 pub mod output;
