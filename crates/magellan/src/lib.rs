@@ -4,7 +4,9 @@
 //! Layout: `scan` (find BMCs) → `cache` (SQLite of what was found) →
 //! `collect` (walk Redfish via `redfish`, name BMCs via `idmap`, build
 //! `inventory`; the client, the walk and the payload types are the
-//! `ochami-redfish` library smd's discovery uses too) → `smd` (push). `power` resets nodes found in an inventory.
+//! `ochami-redfish` library smd's discovery uses too) → `smd` (push, and
+//! power's reads and State writes). `power` finds nodes in SMD (or an
+//! inventory), resets them and waits until they reach the state (`power::converge`);
 //! `hostlist` expands and folds node ranges.
 //! `cli` is the only module that prints or picks exit codes.
 //!
