@@ -506,3 +506,39 @@ async fn a_state_smd_cannot_take_is_reported_not_silent() {
     );
     assert_eq!(sim.power_state(0, 0), Some("On"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_cycle_and_a_single_reset_type_from_smd() {
+    let lab = lab(Setup {
+        on: vec![(0, 0), (1, 0)],
+        transition_ms: 100,
+        ..Setup::default()
+    })
+    .await;
+    lab.store_passwords().await;
+    let nodes = "x1000c1s[1-4]b0n0";
+    // reset: ForceRestart for nodes that are on, On for the others.
+    let run = lab.power(&with_fast(&["reset", nodes])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, summary(nodes, "", ""));
+    assert!((0..4).all(|i| lab.sim.resets(i, 0) == Some(1)));
+    // cycle: off (forced), then on: two requests each.
+    let run = lab.power(&with_fast(&["cycle", nodes, "-F", "json"])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["on"], nodes);
+    assert_eq!(doc["smd"]["On"], nodes);
+    for n in doc["nodes"].as_array().unwrap() {
+        assert_eq!(n["requests"], 2, "{n}");
+        assert_eq!(n["ok"], true);
+    }
+    assert!((0..4).all(|i| lab.sim.resets(i, 0) == Some(3)));
+    // -r TYPE: one request as is, no waiting, nodes from SMD.
+    let run = lab.power(&["x1000c1s2b0", "-r", "ForceOff"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "x1000c1s2b0n0: ForceOff\n");
+    assert_eq!(lab.sim.resets(1, 0), Some(4));
+    // A verb and -r together is a usage error.
+    let run = lab.power(&["on", nodes, "-r", "On"]).await;
+    assert_eq!(run.code, 2);
+}
