@@ -22,7 +22,7 @@ commands:
                     the seed's story in a network namespace (root): N simulated BMCs,
                     magellan discovery, boot parameters, power-on, a live table of
                     each node's boot stages
-  bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
+  bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan, power)
   compose [--check] write deploy/compose.yaml (PostgreSQL, migrations, smd, bss, tftpd, dhcpd-shim)
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
