@@ -9,6 +9,10 @@
 
 use nodeset::NodeSet;
 
+/// More names than any cluster has: a typo such as `n[0-99999999]` is an
+/// error, not an out-of-memory.
+pub const MAX_NAMES: usize = 1_000_000;
+
 /// Every name an expression stands for, lower-cased (xnames are), in the
 /// expression's order of dimensions (numerically sorted).
 pub fn expand(expr: &str) -> Result<Vec<String>, String> {
@@ -25,6 +29,12 @@ pub fn expand(expr: &str) -> Result<Vec<String>, String> {
         .to_ascii_lowercase()
         .parse()
         .map_err(|e| format!("{expr}: not a hostlist ({e}); expected e.g. x1000c1s7b0n[0-5]"))?;
+    if set.len() > MAX_NAMES {
+        return Err(format!(
+            "{expr}: {} names, more than {MAX_NAMES}",
+            set.len()
+        ));
+    }
     Ok(set.iter().collect())
 }
 
@@ -117,5 +127,16 @@ mod tests {
         );
         let round: Vec<String> = expand(&fold(expand("x1000c1s[1-7]b0n[0-5]").unwrap())).unwrap();
         assert_eq!(round.len(), 42);
+    }
+
+    proptest::proptest! {
+        /// Whatever an operator types, the answer is names or an error.
+        #[test]
+        fn any_input_expands_or_is_refused(expr in "[xcsbn0-9\\[\\],\\-/!&^() @]{0,24}") {
+            if let Ok(names) = expand(&expr) {
+                proptest::prop_assert!(names.len() <= MAX_NAMES);
+                let _ = fold(&names);
+            }
+        }
     }
 }

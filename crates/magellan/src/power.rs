@@ -135,13 +135,12 @@ impl Topology {
                 picked.insert(name, t);
                 continue;
             }
-            let before = picked.len();
             let mut any = false;
             for t in self.nodes.values().filter(|t| t.bmc_id == name) {
                 any = true;
                 picked.insert(t.node.clone(), t);
             }
-            if !any && picked.len() == before {
+            if !any {
                 unknown.push(name);
             }
         }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use reqwest::Client;
 use serde_json::{json, Value};
 use tokio::sync::{OnceCell, Semaphore};
@@ -59,6 +60,7 @@ pub struct Fleet {
     client: Client,
     bmcs: HashMap<String, Arc<Bmc>>,
     limit: Semaphore,
+    concurrency: usize,
 }
 
 impl Fleet {
@@ -85,6 +87,7 @@ impl Fleet {
             client,
             bmcs,
             limit: Semaphore::new(concurrency.max(1)),
+            concurrency: concurrency.max(1),
         }
     }
 
@@ -146,6 +149,8 @@ impl Fleet {
             .values()
             .filter_map(|b| b.session.get().and_then(|r| r.as_ref().ok()).cloned())
             .collect();
-        futures_util::future::join_all(sessions.into_iter().map(Session::close)).await;
+        futures_util::stream::iter(sessions)
+            .for_each_concurrent(self.concurrency, Session::close)
+            .await;
     }
 }
