@@ -142,6 +142,13 @@ impl Simulator {
         self.bmcs.get(bmc).map_or(0, |b| b.state.open_sessions())
     }
 
+    /// Make BMC `bmc` forget its sessions (a BMC restart, a session timeout).
+    pub fn forget_sessions(&self, bmc: usize) {
+        if let Some(b) = self.bmcs.get(bmc) {
+            b.state.forget_sessions();
+        }
+    }
+
     /// Stop accepting and close open connections.
     pub fn stop(&self) {
         let _ = self.stop.send(true);

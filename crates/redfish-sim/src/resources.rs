@@ -158,6 +158,14 @@ impl Bmc {
             .unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Drop every session, as a BMC that restarts (or times them out) does.
+    pub fn forget_sessions(&self) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Sessions open now (created and not deleted).
     pub fn open_sessions(&self) -> usize {
         self.sessions
