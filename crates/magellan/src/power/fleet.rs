@@ -1,7 +1,8 @@
 //! Redfish for power control: one session per BMC, opened on first use and
 //! reused for the whole run (a BMC that cannot be logged into fails all its
 //! nodes at once instead of being retried per node), every request bounded
-//! by one semaphore (`-j`).
+//! by one semaphore (`-j`). A session the BMC forgets (it timed out, the BMC
+//! restarted) is opened again once, by whichever request noticed first.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,10 +10,10 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use reqwest::Client;
 use serde_json::{json, Value};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{Mutex, Semaphore};
 
 use super::PowerTarget;
-use crate::redfish::Session;
+use crate::redfish::{RedfishError, Session};
 
 /// What a node's `PowerState` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -52,7 +53,15 @@ struct Bmc {
     base: String,
     username: String,
     password: String,
-    session: OnceCell<Result<Session, String>>,
+    login: Mutex<Login>,
+}
+
+/// A BMC's current session (or why there is none), and how many times it
+/// was opened, so concurrent requests that all saw it fail reopen it once.
+#[derive(Default)]
+struct Login {
+    session: Option<Result<Session, String>>,
+    generation: u64,
 }
 
 /// The BMCs of a run.
@@ -79,7 +88,7 @@ impl Fleet {
                     base: t.bmc_base.clone(),
                     username,
                     password,
-                    session: OnceCell::new(),
+                    login: Mutex::new(Login::default()),
                 })
             });
         }
@@ -91,33 +100,73 @@ impl Fleet {
         }
     }
 
-    async fn session(&self, t: &PowerTarget) -> Result<Session, String> {
-        let bmc = self
-            .bmcs
+    fn bmc(&self, t: &PowerTarget) -> Result<&Arc<Bmc>, String> {
+        self.bmcs
             .get(&t.bmc_base)
-            .ok_or_else(|| format!("{}: BMC not in this run", t.bmc_base))?;
-        bmc.session
-            .get_or_init(|| async {
+            .ok_or_else(|| format!("{}: BMC not in this run", t.bmc_base))
+    }
+
+    /// The BMC's session, opened if it has none yet (or `stale`, the
+    /// generation a request found rejected, is still the current one).
+    async fn session(&self, bmc: &Bmc, stale: Option<u64>) -> Result<(Session, u64), String> {
+        let mut login = bmc.login.lock().await;
+        if login.session.is_none() || stale == Some(login.generation) {
+            let opened = {
                 let _permit = self.limit.acquire().await.map_err(|e| e.to_string())?;
                 Session::open(&self.client, &bmc.base, &bmc.username, &bmc.password)
                     .await
                     .map_err(|e| e.to_string())
-            })
-            .await
-            .clone()
+            };
+            if let Some(Ok(old)) = login.session.replace(opened) {
+                // Best effort: the BMC has most likely dropped it already.
+                tokio::spawn(old.close());
+            }
+            login.generation += 1;
+        }
+        let generation = login.generation;
+        match &login.session {
+            Some(Ok(s)) => Ok((s.clone(), generation)),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(format!("{}: no session", bmc.base)),
+        }
+    }
+
+    /// Run `call` with the BMC's session; when the BMC rejects the session
+    /// (401/403 on a token), log in again once and repeat.
+    async fn with_session<T, F, Fut>(&self, t: &PowerTarget, call: F) -> Result<T, String>
+    where
+        F: Fn(Session) -> Fut,
+        Fut: std::future::Future<Output = Result<T, RedfishError>>,
+    {
+        let bmc = self.bmc(t)?;
+        let (session, generation) = self.session(bmc, None).await?;
+        let first = {
+            let _permit = self.limit.acquire().await.map_err(|e| e.to_string())?;
+            call(session).await
+        };
+        match first {
+            Err(RedfishError::Auth { .. }) => {
+                tracing::debug!("{}: session rejected; logging in again", bmc.base);
+                let (session, _) = self.session(bmc, Some(generation)).await?;
+                let _permit = self.limit.acquire().await.map_err(|e| e.to_string())?;
+                call(session).await.map_err(|e| e.to_string())
+            }
+            other => other.map_err(|e| e.to_string()),
+        }
     }
 
     /// Read the node's `PowerState`.
     pub async fn power_state(&self, t: &PowerTarget) -> Result<PowerState, String> {
-        let session = self.session(t).await?;
-        let _permit = self.limit.acquire().await.map_err(|e| e.to_string())?;
-        let sys = session
-            .get(&t.system_path)
-            .await
-            .map_err(|e| e.to_string())?;
+        let path = t.system_path.as_str();
+        let (base, sys) = self
+            .with_session(t, |s| async move {
+                let v = s.get(path).await?;
+                Ok((s.base, v))
+            })
+            .await?;
         match sys.get("PowerState").and_then(Value::as_str) {
             Some(s) => Ok(PowerState::parse(s)),
-            None => Err(format!("{}{}: no PowerState", session.base, t.system_path)),
+            None => Err(format!("{base}{path}: no PowerState")),
         }
     }
 
@@ -129,26 +178,24 @@ impl Fleet {
                 t.reset_types.join(", ")
             ));
         }
-        let session = self.session(t).await?;
-        let _permit = self.limit.acquire().await.map_err(|e| e.to_string())?;
         let action = format!(
             "{}/Actions/ComputerSystem.Reset",
             t.system_path.trim_end_matches('/')
         );
-        session
-            .post(&action, &json!({ "ResetType": reset }))
+        let body = json!({ "ResetType": reset });
+        let (action, body) = (&action, &body);
+        self.with_session(t, |s| async move { s.post(action, body).await.map(|_| ()) })
             .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
     }
 
     /// Log out of every session that was opened.
     pub async fn close(self) {
-        let sessions: Vec<Session> = self
-            .bmcs
-            .values()
-            .filter_map(|b| b.session.get().and_then(|r| r.as_ref().ok()).cloned())
-            .collect();
+        let mut sessions = Vec::new();
+        for bmc in self.bmcs.values() {
+            if let Some(Ok(s)) = bmc.login.lock().await.session.take() {
+                sessions.push(s);
+            }
+        }
         futures_util::stream::iter(sessions)
             .for_each_concurrent(self.concurrency, Session::close)
             .await;

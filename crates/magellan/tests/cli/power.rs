@@ -542,3 +542,50 @@ async fn reset_cycle_and_a_single_reset_type_from_smd() {
     let run = lab.power(&["on", nodes, "-r", "On"]).await;
     assert_eq!(run.code, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bmc_that_forgets_its_session_is_logged_into_again() {
+    // A stubborn node keeps the run going; its BMC drops every session after
+    // the first request (as a BMC restart or session timeout does).
+    let lab = lab(Setup {
+        stubborn: vec![(0, 0, 1)],
+        ..Setup::default()
+    })
+    .await;
+    lab.store_passwords().await;
+    let before = lab.sim.sessions_created(0);
+    let args = [
+        "on",
+        "x1000c1s1b0n0",
+        "--poll-interval",
+        "0.1",
+        "--retry-after",
+        "2",
+        "-t",
+        "60",
+    ];
+    let run = {
+        let power = lab.power(&args);
+        tokio::pin!(power);
+        let mut forgot = false;
+        loop {
+            tokio::select! {
+                run = &mut power => break run,
+                _ = tokio::time::sleep(std::time::Duration::from_millis(10)), if !forgot => {
+                    if lab.sim.resets(0, 0) == Some(1) {
+                        lab.sim.forget_sessions(0);
+                        forgot = true;
+                    }
+                }
+            }
+        }
+    };
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, summary("x1000c1s1b0n0", "", ""));
+    assert_eq!(lab.sim.resets(0, 0), Some(2), "the retry got through");
+    assert_eq!(
+        lab.sim.sessions_created(0),
+        before + 2,
+        "logged in once more after the BMC forgot the session"
+    );
+}
