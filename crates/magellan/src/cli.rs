@@ -70,11 +70,13 @@ pub struct PowerCommon {
     /// BMC requests in flight at once (default 256).
     #[arg(short = 'j', long)]
     pub concurrency: Option<usize>,
-    /// Seconds to wait for the targets to reach the state (default 300).
+    /// Seconds to wait for the targets to reach the state (default 300; cycle: each half).
     #[arg(short = 't', long)]
     pub timeout: Option<u64>,
+    /// trace, debug, info, warn, error or disabled (default info).
     #[arg(long)]
     pub log_level: Option<String>,
+    /// TOML configuration file (as for the other verbs).
     #[arg(short = 'c', long)]
     pub config: Option<PathBuf>,
 }

@@ -69,15 +69,19 @@ pub struct PowerArgs {
     /// Scheme of BMCs whose SMD FQDN has none.
     #[arg(long, default_value = "https", value_parser = ["http", "https"])]
     pub scheme: String,
+    /// BMC user for every BMC (a secrets-file entry for a BMC wins).
     #[arg(short = 'u', long, alias = "user", default_value = "")]
     pub username: String,
+    /// BMC password, with -u.
     #[arg(short = 'p', long, alias = "pass", default_value = "")]
     pub password: String,
     /// Per-BMC credentials (keys: host, host:port, base URL, BMC xname, default).
     #[arg(long)]
     pub secrets_file: Option<String>,
+    /// Accept self-signed BMC certificates.
     #[arg(short = 'i', long)]
     pub insecure: bool,
+    /// PEM CA certificate to trust for BMCs (and SMD).
     #[arg(long)]
     pub cacert: Option<PathBuf>,
     /// table (pm -q lines), json or yaml.
@@ -89,7 +93,8 @@ pub struct PowerArgs {
     /// Seconds between PowerState reads while waiting.
     #[arg(long, default_value = "1", value_parser = seconds)]
     pub poll_interval: Duration,
-    /// Seconds a node may stay unmoved after a request before it is sent again.
+    /// Seconds a node may stay unmoved after a request before it is sent
+    /// again (and that reads of it may fail before it is given up as unknown).
     #[arg(long, default_value = "10", value_parser = seconds)]
     pub retry_after: Duration,
     /// off: seconds a graceful shutdown may take before ForceOff.

@@ -384,6 +384,8 @@ struct Pending {
     /// The graceful request is outstanding (not yet forced).
     graceful: bool,
     retries_left: u32,
+    /// Reads have failed since then (reset by a good read).
+    failing_since: Option<Instant>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -423,6 +425,7 @@ async fn drive(
             last_request: Instant::now(),
             graceful: plan.graceful(req),
             retries_left: opts.retries,
+            failing_since: None,
         });
     }
     // Nodes already on their way there are waited for too.
@@ -437,6 +440,7 @@ async fn drive(
                 last_request: Instant::now(),
                 graceful: false,
                 retries_left: opts.retries,
+                failing_since: None,
             });
         }
     }
@@ -459,11 +463,19 @@ async fn drive(
         for (mut p, r) in pending.into_iter().zip(reads) {
             let n = &mut nodes[p.index];
             match r {
-                Ok(s) => n.state = s,
+                Ok(s) => {
+                    n.state = s;
+                    p.failing_since = None;
+                }
                 Err(e) => {
                     n.state = PowerState::Unknown;
                     n.error = Some(e);
-                    still.push(p);
+                    // A BMC gone mid-run is given up on after `retry_after`
+                    // of failed reads, not polled until the deadline.
+                    let since = *p.failing_since.get_or_insert(now);
+                    if now.duration_since(since) < opts.retry_after {
+                        still.push(p);
+                    }
                     continue;
                 }
             }
