@@ -160,75 +160,26 @@ pub async fn run(
 ) -> Outcome {
     let mut nodes = read_all(fleet, targets, concurrency, progress).await;
     let mut skip = vec![false; nodes.len()];
+    let phase = Phase {
+        fleet,
+        targets,
+        opts,
+        concurrency,
+        progress,
+    };
     match verb {
         Verb::Status => {}
-        Verb::On => {
-            drive(
-                fleet,
-                targets,
-                &mut nodes,
-                &skip,
-                &On,
-                opts,
-                concurrency,
-                progress,
-            )
-            .await
-        }
-        Verb::Off => {
-            drive(
-                fleet,
-                targets,
-                &mut nodes,
-                &skip,
-                &Off,
-                opts,
-                concurrency,
-                progress,
-            )
-            .await
-        }
-        Verb::Reset => {
-            drive(
-                fleet,
-                targets,
-                &mut nodes,
-                &skip,
-                &Reset,
-                opts,
-                concurrency,
-                progress,
-            )
-            .await
-        }
+        Verb::On => phase.drive(&mut nodes, &skip, &On).await,
+        Verb::Off => phase.drive(&mut nodes, &skip, &Off).await,
+        Verb::Reset => phase.drive(&mut nodes, &skip, &Reset).await,
         Verb::Cycle => {
-            drive(
-                fleet,
-                targets,
-                &mut nodes,
-                &skip,
-                &ForceOff,
-                opts,
-                concurrency,
-                progress,
-            )
-            .await;
+            phase.drive(&mut nodes, &skip, &ForceOff).await;
             // A node that did not go off is not turned back on: that would
             // not be a cycle. It fails with the off phase's reason.
             for (i, n) in nodes.iter().enumerate() {
                 skip[i] = n.state != PowerState::Off;
             }
-            drive(
-                fleet,
-                targets,
-                &mut nodes,
-                &skip,
-                &On,
-                opts,
-                concurrency,
-                progress,
-            )
-            .await;
+            phase.drive(&mut nodes, &skip, &On).await;
         }
     }
     let wanted = verb.wanted();
@@ -386,6 +337,39 @@ struct Pending {
     retries_left: u32,
     /// Reads have failed since then (reset by a good read).
     failing_since: Option<Instant>,
+}
+
+/// What every phase of a run shares.
+struct Phase<'a> {
+    fleet: &'a Fleet,
+    targets: &'a [PowerTarget],
+    opts: &'a Options,
+    concurrency: usize,
+    progress: &'a dyn Progress,
+}
+
+impl Phase<'_> {
+    /// Drive the nodes not in `skip` to `plan`'s state.
+    async fn drive(&self, nodes: &mut [NodeResult], skip: &[bool], plan: &dyn Plan) {
+        let Phase {
+            fleet,
+            targets,
+            opts,
+            concurrency,
+            progress,
+        } = *self;
+        drive(
+            fleet,
+            targets,
+            nodes,
+            skip,
+            plan,
+            opts,
+            concurrency,
+            progress,
+        )
+        .await
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
