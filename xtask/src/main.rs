@@ -23,7 +23,7 @@ commands:
                     the seed's story in a network namespace (root): N simulated BMCs,
                     magellan discovery, boot parameters, power-on, a live table of
                     each node's boot stages
-  bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan)
+  bench <what>      run a benchmark and print its figures (smd, bss, tftp, dhcp, magellan, power)
   build-images [--engine docker|podman] [--save DIR] [--postgres] [--no-build]
                     one image per service (ochami/smd, bss, tftpd, dhcpd-shim, magellan,
                     redfish-sim; :<version> and :latest), offline, FROM scratch, from the

@@ -21,7 +21,10 @@ use crate::output::{render, Format};
 use crate::redfish::{self, Session, TlsOptions};
 use crate::scan::{self, ScanOptions};
 use crate::smd::{Sent, SmdClient};
-use crate::{power, BmcTarget, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+use crate::{BmcTarget, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+
+mod power;
+pub use power::PowerArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,15 +63,20 @@ pub struct Common {
     pub config: Option<PathBuf>,
 }
 
-/// `power`'s common options: the same, but `-l` is taken by `--list-reset-types`.
+/// `power`'s common options: the same, but `-l` is taken by `--list-reset-types`
+/// and `-t` is how long to wait for the targets (per-request: `--request-timeout`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct PowerCommon {
+    /// BMC requests in flight at once (default 256).
     #[arg(short = 'j', long)]
     pub concurrency: Option<usize>,
+    /// Seconds to wait for the targets to reach the state (default 300; cycle: each half).
     #[arg(short = 't', long)]
     pub timeout: Option<u64>,
+    /// trace, debug, info, warn, error or disabled (default info).
     #[arg(long)]
     pub log_level: Option<String>,
+    /// TOML configuration file (as for the other verbs).
     #[arg(short = 'c', long)]
     pub config: Option<PathBuf>,
 }
@@ -85,7 +93,7 @@ pub enum Command {
     Send(SendArgs),
     /// Print one BMC's inventory.
     Crawl(CrawlArgs),
-    /// Reset (power on/off/restart) nodes through Redfish.
+    /// Power nodes on/off/reset through Redfish and wait until they are (BMCs from SMD).
     Power(PowerArgs),
 }
 
@@ -218,36 +226,6 @@ pub struct CrawlArgs {
     #[arg(long)]
     pub cacert: Option<PathBuf>,
     #[arg(short = 'F', long = "format", value_enum, default_value = "json")]
-    pub format: Format,
-}
-
-#[derive(Debug, Args)]
-pub struct PowerArgs {
-    #[command(flatten)]
-    pub common: PowerCommon,
-    /// Node xnames (or BMC xnames: all their nodes).
-    #[arg(required = true)]
-    pub nodes: Vec<String>,
-    /// Reset type: On, ForceOff, GracefulShutdown, ForceRestart, ...
-    #[arg(short = 'r', long)]
-    pub reset_type: Option<String>,
-    /// List the nodes' allowable reset types instead.
-    #[arg(short = 'l', long)]
-    pub list_reset_types: bool,
-    /// Collect output that locates the nodes.
-    #[arg(short = 'f', long)]
-    pub inventory_file: PathBuf,
-    #[arg(short = 'u', long, default_value = "")]
-    pub username: String,
-    #[arg(short = 'p', long, default_value = "")]
-    pub password: String,
-    #[arg(long)]
-    pub secrets_file: Option<String>,
-    #[arg(short = 'i', long)]
-    pub insecure: bool,
-    #[arg(long)]
-    pub cacert: Option<PathBuf>,
-    #[arg(short = 'F', long = "format", value_enum, default_value = "table")]
     pub format: Format,
 }
 
@@ -394,13 +372,14 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Power(a) => {
             let verb = Common {
                 concurrency: a.common.concurrency,
-                timeout: a.common.timeout,
+                timeout: a.request_timeout,
                 log_level: a.common.log_level.clone(),
                 config: a.common.config.clone(),
                 ..Common::default()
             };
+            let wait = a.common.timeout;
             match settings(&cli.common, &verb) {
-                Ok(s) => cmd_power(a, s).await,
+                Ok(s) => power::run(a, s, wait).await,
                 Err(e) => Err(Usage(e)),
             }
         }
@@ -750,83 +729,4 @@ async fn cmd_crawl(a: CrawlArgs, s: Settings) -> Result<i32, Usage> {
         }
         Err(e) => Ok(summary(&[format!("{} ({e})", target.base)])),
     }
-}
-
-async fn cmd_power(a: PowerArgs, s: Settings) -> Result<i32, Usage> {
-    let text = std::fs::read_to_string(&a.inventory_file).map_err(|e| {
-        Usage(format!(
-            "--inventory-file {}: {e}",
-            a.inventory_file.display()
-        ))
-    })?;
-    let inv = inventory::parse_many(&text).map_err(|e| Usage(format!("--inventory-file: {e}")))?;
-    let targets = power::resolve(&inv, &a.nodes)?;
-    if a.list_reset_types {
-        let text = match a.format {
-            Format::Table => targets
-                .iter()
-                .map(|t| format!("{}\t{}\n", t.node, t.reset_types.join(",")))
-                .collect(),
-            f => {
-                let map: std::collections::BTreeMap<&str, &Vec<String>> = targets
-                    .iter()
-                    .map(|t| (t.node.as_str(), &t.reset_types))
-                    .collect();
-                render(&map, f)?
-            }
-        };
-        print!("{text}");
-        return Ok(EXIT_OK);
-    }
-    let Some(reset) = a.reset_type.clone() else {
-        return Err(Usage("give -r/--reset-type (or -l to list them)".into()));
-    };
-    let creds = credentials(&a.username, &a.password, a.secrets_file.as_deref())?;
-    let client = redfish::http_client(
-        &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
-        s.timeout,
-    )?;
-    use futures_util::stream::{self, StreamExt};
-    let results: Vec<Result<String, String>> = stream::iter(targets)
-        .map(|t| {
-            let client = client.clone();
-            let creds = creds.clone();
-            let reset = reset.clone();
-            async move {
-                if !t.reset_types.is_empty() && !t.reset_types.contains(&reset) {
-                    return Err(format!(
-                        "{}: {reset} is not allowed (allowed: {})",
-                        t.node,
-                        t.reset_types.join(", ")
-                    ));
-                }
-                let bmc = BmcTarget::parse(&t.bmc_base, "https")
-                    .map_err(|e| format!("{}: {e}", t.node))?;
-                let (user, pass) = creds.for_bmc(&bmc);
-                let session = Session::open(&client, &bmc.base, &user, &pass)
-                    .await
-                    .map_err(|e| format!("{}: {e}", t.node))?;
-                let action = format!(
-                    "{}/Actions/ComputerSystem.Reset",
-                    t.system_path.trim_end_matches('/')
-                );
-                let r = session
-                    .post(&action, &serde_json::json!({"ResetType": reset}))
-                    .await;
-                session.close().await;
-                r.map(|_| format!("{}: {reset}", t.node))
-                    .map_err(|e| format!("{}: {e}", t.node))
-            }
-        })
-        .buffer_unordered(s.concurrency)
-        .collect()
-        .await;
-    let mut failed = Vec::new();
-    for r in results {
-        match r {
-            Ok(line) => println!("{line}"),
-            Err(e) => failed.push(e),
-        }
-    }
-    Ok(summary(&failed))
 }

@@ -4,7 +4,10 @@
 //! Layout: `scan` (find BMCs) → `cache` (SQLite of what was found) →
 //! `collect` (walk Redfish via `redfish`, name BMCs via `idmap`, build
 //! `inventory`; the client, the walk and the payload types are the
-//! `ochami-redfish` library smd's discovery uses too) → `smd` (push). `power` resets nodes found in an inventory.
+//! `ochami-redfish` library smd's discovery uses too) → `smd` (push, and
+//! power's reads and State writes). `power` finds nodes in SMD (or an
+//! inventory), resets them and waits until they reach the state (`power::converge`);
+//! `hostlist` expands and folds node ranges.
 //! `cli` (and `wrapper`, the seed's `magellan.sh` line) are the only modules that
 //! print or pick exit codes.
 //!
@@ -16,6 +19,7 @@
 pub mod cache;
 pub mod cli;
 pub mod collect;
+pub mod hostlist;
 pub mod idmap;
 pub mod inventory;
 pub mod output;

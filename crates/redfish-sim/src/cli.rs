@@ -39,6 +39,9 @@ pub struct Args {
     pub username: Option<String>,
     #[arg(long)]
     pub password: Option<String>,
+    /// Milliseconds a power change takes (PowerState reads PoweringOn/PoweringOff meanwhile).
+    #[arg(long)]
+    pub power_transition_ms: Option<u64>,
     /// Write the PEM certificate of the HTTPS BMCs here.
     #[arg(long)]
     pub cert_out: Option<PathBuf>,
@@ -76,6 +79,9 @@ impl Args {
         }
         if let Some(v) = &self.password {
             spec.password = v.clone();
+        }
+        if let Some(v) = self.power_transition_ms {
+            spec.power_transition_ms = v;
         }
         Ok(spec)
     }

@@ -121,9 +121,32 @@ impl Simulator {
         &self.cert_pem
     }
 
-    /// Power state ("On"/"Off") of system `system` on BMC `bmc`.
+    /// Power state ("On"/"Off", "PoweringOn"/"PoweringOff" while a
+    /// transition lasts) of system `system` on BMC `bmc`.
     pub fn power_state(&self, bmc: usize, system: usize) -> Option<&'static str> {
         self.bmcs.get(bmc)?.state.power_state(system)
+    }
+
+    /// Resets system `system` on BMC `bmc` has received (ignored ones too).
+    pub fn resets(&self, bmc: usize, system: usize) -> Option<u32> {
+        self.bmcs.get(bmc)?.state.resets(system)
+    }
+
+    /// Sessions BMC `bmc` has created so far.
+    pub fn sessions_created(&self, bmc: usize) -> u64 {
+        self.bmcs.get(bmc).map_or(0, |b| b.state.sessions_created())
+    }
+
+    /// Sessions open on BMC `bmc` now.
+    pub fn open_sessions(&self, bmc: usize) -> usize {
+        self.bmcs.get(bmc).map_or(0, |b| b.state.open_sessions())
+    }
+
+    /// Make BMC `bmc` forget its sessions (a BMC restart, a session timeout).
+    pub fn forget_sessions(&self, bmc: usize) {
+        if let Some(b) = self.bmcs.get(bmc) {
+            b.state.forget_sessions();
+        }
     }
 
     /// Stop accepting and close open connections.

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::process::Stdio;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use serde_json::{json, Value};
 
@@ -26,11 +27,32 @@ pub const RESET_TYPES: &[&str] = &[
 
 const MANAGER: &str = "BMC";
 
+/// One system's power: where it is going, when it gets there, and how many
+/// resets it has seen (a stubborn system ignores its first ones).
+#[derive(Debug, Clone, Copy)]
+struct Power {
+    on: bool,
+    /// Until then the system is still on its way to `on`.
+    settles_at: Option<Instant>,
+    resets: u32,
+}
+
+impl Power {
+    fn state(&self, now: Instant) -> &'static str {
+        match (self.on, self.settles_at.is_some_and(|t| now < t)) {
+            (true, false) => "On",
+            (false, false) => "Off",
+            (true, true) => "PoweringOn",
+            (false, true) => "PoweringOff",
+        }
+    }
+}
+
 /// One BMC's live state.
 #[derive(Debug)]
 pub struct Bmc {
     pub plan: BmcPlan,
-    power: Mutex<Vec<bool>>,
+    power: Mutex<Vec<Power>>,
     sessions: Mutex<HashSet<String>>,
     session_counter: Mutex<u64>,
 }
@@ -97,7 +119,15 @@ fn chassis_id(j: usize) -> String {
 
 impl Bmc {
     pub fn new(plan: BmcPlan) -> Bmc {
-        let power = plan.systems.iter().map(|s| s.powered_on).collect();
+        let power = plan
+            .systems
+            .iter()
+            .map(|s| Power {
+                on: s.powered_on,
+                settles_at: None,
+                resets: 0,
+            })
+            .collect();
         Bmc {
             plan,
             power: Mutex::new(power),
@@ -106,10 +136,42 @@ impl Bmc {
         }
     }
 
-    /// Power state of system `j` ("On"/"Off"), for tests and the CLI.
+    /// Power state of system `j` ("On", "Off", or "PoweringOn"/"PoweringOff"
+    /// during a transition), for tests and the CLI.
     pub fn power_state(&self, j: usize) -> Option<&'static str> {
         let power = self.power.lock().unwrap_or_else(|e| e.into_inner());
-        power.get(j).map(|on| if *on { "On" } else { "Off" })
+        power.get(j).map(|p| p.state(Instant::now()))
+    }
+
+    /// How many `ComputerSystem.Reset` requests system `j` has received
+    /// (the ignored ones of a stubborn system included).
+    pub fn resets(&self, j: usize) -> Option<u32> {
+        let power = self.power.lock().unwrap_or_else(|e| e.into_inner());
+        power.get(j).map(|p| p.resets)
+    }
+
+    /// Sessions created since start (`POST SessionService/Sessions`).
+    pub fn sessions_created(&self) -> u64 {
+        *self
+            .session_counter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drop every session, as a BMC that restarts (or times them out) does.
+    pub fn forget_sessions(&self) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Sessions open now (created and not deleted).
+    pub fn open_sessions(&self) -> usize {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     pub fn credentials_match(&self, user: &str, pass: &str) -> bool {
@@ -522,19 +584,36 @@ impl Bmc {
                 &format!("The value '{reset_type}' for the parameter ResetType is not in the list of acceptable values."),
             );
         }
+        let sys = &self.plan.systems[j];
         {
             let mut power = self.power.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(on) = power.get_mut(j) {
-                *on = match reset_type.as_str() {
-                    "ForceOff" | "GracefulShutdown" => false,
-                    "PushPowerButton" => !*on,
-                    // Nmi leaves the power alone; everything else ends up on.
-                    "Nmi" => *on,
-                    _ => true,
+            let Some(p) = power.get_mut(j) else {
+                return Reply::not_found(&sys.id);
+            };
+            p.resets = p.resets.saturating_add(1);
+            if p.resets <= sys.stubborn {
+                // Accepted and ignored, as a stubborn node does.
+                tracing::info!(bmc = %self.plan.address, system = %sys.id, %reset_type, "reset ignored (stubborn)");
+                return Reply {
+                    status: 204,
+                    body: None,
+                    headers: Vec::new(),
                 };
             }
+            let now = Instant::now();
+            let on = match reset_type.as_str() {
+                "ForceOff" | "GracefulShutdown" => false,
+                "PushPowerButton" => !p.on,
+                // Nmi leaves the power alone; everything else ends up on.
+                "Nmi" => p.on,
+                _ => true,
+            };
+            if on != p.on {
+                let transition = self.plan.power_transition;
+                p.settles_at = (!transition.is_zero()).then(|| now + transition);
+            }
+            p.on = on;
         }
-        let sys = &self.plan.systems[j];
         if let Some(cmd) = sys.on_reset.get(&reset_type) {
             self.run_hook(cmd, sys, &reset_type);
         }

@@ -3,8 +3,9 @@
 //! concrete per-BMC descriptions by [`Spec::expand`]. No I/O besides reading
 //! the spec file.
 //!
-//! Determinism: MACs and UUIDs depend only on the BMC index and system index,
-//! so two runs of the same spec describe the same hardware.
+//! Determinism: UUIDs depend only on the BMC index and system index, MACs on
+//! the node's number counted across the fleet in order, so two runs of the
+//! same spec describe the same hardware and no two nodes share a MAC.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -73,6 +74,10 @@ pub struct Spec {
     pub scheme: Scheme,
     pub username: String,
     pub password: String,
+    /// How long a power change takes: for this many milliseconds after a
+    /// reset that changes the power, `PowerState` reads `PoweringOn` /
+    /// `PoweringOff` (0: at once, the default).
+    pub power_transition_ms: u64,
     /// Per-BMC overrides, by position.
     pub bmc: Vec<BmcSpec>,
 }
@@ -89,6 +94,7 @@ impl Default for Spec {
             scheme: Scheme::Https,
             username: "admin".into(),
             password: "password".into(),
+            power_transition_ms: 0,
             bmc: Vec::new(),
         }
     }
@@ -122,6 +128,9 @@ pub struct SystemSpec {
     /// Reset type → shell command run on the host (`sh -c`) when that reset is
     /// requested; e.g. `On = "qemu-system-x86_64 ... &"`.
     pub on_reset: BTreeMap<String, String>,
+    /// A stubborn node: the first this many resets are accepted (204) and
+    /// ignored, as some real nodes do; later ones act.
+    pub stubborn: u32,
 }
 
 /// A fully resolved BMC, ready to serve.
@@ -137,6 +146,7 @@ pub struct BmcPlan {
     pub manager_mac: MacAddr,
     pub manager_uuid: String,
     pub systems: Vec<SystemPlan>,
+    pub power_transition: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +156,7 @@ pub struct SystemPlan {
     pub macs: Vec<MacAddr>,
     pub powered_on: bool,
     pub on_reset: BTreeMap<String, String>,
+    pub stubborn: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,13 +192,16 @@ impl Spec {
         let prefix = parse_prefix(&self.mac_prefix)?;
         let count = self.bmcs.max(self.bmc.len());
         let mut plans = Vec::with_capacity(count);
+        // Global node number of this BMC's first system: MACs stay distinct
+        // when BMCs have different numbers of systems.
+        let mut first_node = 0usize;
         for i in 0..count {
             let over = self.bmc.get(i).cloned().unwrap_or_default();
             let address = match over.address {
                 Some(a) => a,
                 None => self.address_of(i)?,
             };
-            let systems = match over.systems {
+            let systems: Vec<SystemPlan> = match over.systems {
                 Some(list) => list
                     .into_iter()
                     .enumerate()
@@ -195,24 +209,27 @@ impl Spec {
                         id: system_id(j),
                         uuid: system_uuid(i, j),
                         macs: if s.macs.is_empty() {
-                            vec![system_mac(prefix, i, j, self.systems_per_bmc.max(1))]
+                            vec![system_mac(prefix, first_node + j)]
                         } else {
                             s.macs
                         },
                         powered_on: s.power_state.as_deref() == Some("On"),
                         on_reset: s.on_reset,
+                        stubborn: s.stubborn,
                     })
                     .collect(),
                 None => (0..self.systems_per_bmc)
                     .map(|j| SystemPlan {
                         id: system_id(j),
                         uuid: system_uuid(i, j),
-                        macs: vec![system_mac(prefix, i, j, self.systems_per_bmc)],
+                        macs: vec![system_mac(prefix, first_node + j)],
                         powered_on: false,
                         on_reset: BTreeMap::new(),
+                        stubborn: 0,
                     })
                     .collect(),
             };
+            first_node += systems.len();
             plans.push(BmcPlan {
                 index: i,
                 address,
@@ -224,6 +241,7 @@ impl Spec {
                 manager_mac: manager_mac(prefix, i),
                 manager_uuid: format!("b3c00000-0000-4000-8000-{i:012x}"),
                 systems,
+                power_transition: std::time::Duration::from_millis(self.power_transition_ms),
             });
         }
         Ok(plans)
@@ -291,8 +309,8 @@ fn system_uuid(i: usize, j: usize) -> String {
 
 /// System NICs use the low 23 bits of a global node counter; the top bit of
 /// the fourth octet is kept for manager MACs so the two never collide.
-fn system_mac(prefix: [u8; 3], i: usize, j: usize, per_bmc: usize) -> MacAddr {
-    let n = (i * per_bmc.max(1) + j) as u32 & 0x7F_FFFF;
+fn system_mac(prefix: [u8; 3], node: usize) -> MacAddr {
+    let n = node as u32 & 0x7F_FFFF;
     MacAddr([
         prefix[0],
         prefix[1],
@@ -358,6 +376,7 @@ mod tests {
             macs = ["52:54:00:12:34:56"]
             power_state = "On"
             on_reset = { On = "true", ForceOff = "true" }
+            stubborn = 2
         "#;
         let spec: Spec = toml::from_str(text).unwrap();
         let plans = spec.expand().unwrap();
@@ -365,8 +384,30 @@ mod tests {
         assert_eq!(plans[0].password, "other");
         assert!(plans[0].systems[0].powered_on);
         assert_eq!(plans[0].systems[0].on_reset["On"], "true");
+        assert_eq!(plans[0].systems[0].stubborn, 2);
         assert_eq!(plans[1].password, "password");
         assert_eq!(plans[0].scheme, Scheme::Http);
+    }
+
+    #[test]
+    fn macs_stay_distinct_when_bmcs_have_different_system_counts() {
+        let spec = Spec {
+            bmcs: 3,
+            bmc: vec![BmcSpec {
+                systems: Some(vec![SystemSpec::default(); 3]),
+                ..BmcSpec::default()
+            }],
+            ..Spec::default()
+        };
+        let macs: Vec<String> = spec
+            .expand()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p.systems.iter().map(|s| s.macs[0].to_string()))
+            .collect();
+        assert_eq!(macs.len(), 5);
+        let distinct: std::collections::BTreeSet<&String> = macs.iter().collect();
+        assert_eq!(distinct.len(), 5, "{macs:?}");
     }
 
     #[test]

@@ -297,6 +297,70 @@ async fn the_binary_prints_urls_and_serves_the_example_spec() {
 }
 
 #[tokio::test]
+async fn a_stubborn_system_ignores_its_first_resets_and_changes_take_time() {
+    let sim = Simulator::start(&Spec {
+        bmcs: 2,
+        bmc: vec![BmcSpec {
+            systems: Some(vec![SystemSpec {
+                stubborn: 2,
+                ..SystemSpec::default()
+            }]),
+            ..BmcSpec::default()
+        }],
+        ..Spec::default()
+    })
+    .await
+    .unwrap();
+    let c = client();
+    let on = |url: String| {
+        c.post(format!(
+            "{url}/redfish/v1/Systems/Node0/Actions/ComputerSystem.Reset"
+        ))
+        .basic_auth("admin", Some("password"))
+        .json(&json!({"ResetType": "On"}))
+        .send()
+    };
+    let url = sim.urls()[0].clone();
+    for n in 1..=2 {
+        assert_eq!(on(url.clone()).await.unwrap().status(), 204);
+        assert_eq!(sim.power_state(0, 0), Some("Off"), "reset {n} is ignored");
+    }
+    assert_eq!(on(url.clone()).await.unwrap().status(), 204);
+    assert_eq!(sim.power_state(0, 0), Some("On"), "the third reset acts");
+    assert_eq!(sim.resets(0, 0), Some(3));
+    // Not stubborn: the first reset acts.
+    assert_eq!(on(sim.urls()[1].clone()).await.unwrap().status(), 204);
+    assert_eq!(sim.power_state(1, 0), Some("On"));
+
+    // A transition long enough to be seen for sure, then a short one to its end.
+    for (ms, settled) in [(3_600_000, false), (200, true)] {
+        let sim = Simulator::start(&Spec {
+            power_transition_ms: ms,
+            ..Spec::default()
+        })
+        .await
+        .unwrap();
+        let url = sim.urls()[0].clone();
+        assert_eq!(on(url.clone()).await.unwrap().status(), 204);
+        let sys_url = format!("{url}/redfish/v1/Systems/Node0");
+        if !settled {
+            let (_, sys) = get(&c, &sys_url).await;
+            assert_eq!(sys["PowerState"], "PoweringOn");
+            continue;
+        }
+        let mut state = Value::Null;
+        for _ in 0..200 {
+            state = get(&c, &sys_url).await.1["PowerState"].clone();
+            if state == "On" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(state, "On", "the transition ends");
+    }
+}
+
+#[tokio::test]
 async fn the_compose_profiles_spec_loads_and_serves() {
     // deploy/redfish-sim.example.toml, the compose file's `sim` default, moved
     // to loopback: the same BMCs answer with the same credentials.

@@ -49,7 +49,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
 }
 
 /// Kills the child when the benchmark ends, however it ends.
-struct Guard(Child);
+pub(super) struct Guard(pub(super) Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
@@ -187,7 +187,7 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or_default()
 }
 
-fn release_dir() -> Result<String, String> {
+pub(super) fn release_dir() -> Result<String, String> {
     if let Ok(t) = std::env::var("CARGO_TARGET_DIR") {
         return Ok(format!("{t}/release"));
     }

@@ -35,15 +35,31 @@ impl Credentials {
 
     /// (username, password) for a BMC: its own entry, else -u/-p, else `default`.
     pub fn for_bmc(&self, t: &BmcTarget) -> (String, String) {
+        self.for_bmc_with(t, None, None)
+    }
+
+    /// As [`Credentials::for_bmc`], for a BMC that also has an xname (a key
+    /// of the file too) and maybe credentials SMD holds for it: its own
+    /// entry, else -u/-p, else SMD's, else `default`.
+    pub fn for_bmc_with(
+        &self,
+        t: &BmcTarget,
+        id: Option<&str>,
+        stored: Option<&(String, String)>,
+    ) -> (String, String) {
         let keys = [
-            t.base.clone(),
-            format!("{}:{}", t.host, t.port),
-            t.host.clone(),
+            Some(t.base.clone()),
+            Some(format!("{}:{}", t.host, t.port)),
+            Some(t.host.clone()),
+            id.map(str::to_owned),
         ];
-        if let Some(s) = keys.iter().find_map(|k| self.per_bmc.get(k)) {
+        if let Some(s) = keys.iter().flatten().find_map(|k| self.per_bmc.get(k)) {
             return (s.username.clone(), s.password.clone());
         }
         if self.username.is_empty() {
+            if let Some((u, p)) = stored {
+                return (u.clone(), p.clone());
+            }
             if let Some(s) = self.per_bmc.get("default") {
                 return (s.username.clone(), s.password.clone());
             }

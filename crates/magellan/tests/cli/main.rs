@@ -2,6 +2,7 @@
 //! and a recording fake SMD, all on loopback. Each test owns a 127.77.N.0/24
 //! block so tests run in parallel without sharing addresses.
 
+mod power;
 mod support;
 
 use std::collections::BTreeSet;
