@@ -270,6 +270,16 @@ fn compose_stack_from_the_images_discovers_bmcs_and_boots_a_node() {
         );
     }
 
+    // `docker logs` is no terminal: plain text, no colour codes.
+    let logs = compose
+        .run(&["logs", "--no-color", "smd", "bss", "tftpd", "dhcpd-shim"])
+        .unwrap();
+    assert!(logs.contains("INFO"), "{logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "colour codes in the logs:\n{logs}"
+    );
+
     // The seed's two health checks, byte for byte, through the published ports.
     let smd = "http://127.0.0.1:27779";
     let bss = "http://127.0.0.1:27778";

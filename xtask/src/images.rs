@@ -192,31 +192,31 @@ pub fn run(args: &[String]) -> Result<(), String> {
         assemble(s, &release.join(s.name), &ctx)?;
         let image = format!("ochami/{}", s.name);
         build(o.engine, s, &ctx, &image)?;
-        built.push(image);
+        built.push((image, VERSION));
     }
     if o.postgres {
         built.push(postgres_image(o.engine, &contexts.join("postgres"))?);
     }
     println!("{:<22} {:>10}", "image", "size");
-    for image in &built {
-        let size = image_size(o.engine, &format!("{image}:{VERSION}"))
-            .or_else(|_| image_size(o.engine, &format!("{image}:15")))?;
+    for (image, tag) in &built {
+        let size = image_size(o.engine, &format!("{image}:{tag}"))?;
         println!("{:<22} {:>7.1} MB", image, size as f64 / 1e6);
+    }
+    // The compose file reads its passwords from deploy/.env: make one now, so
+    // `build-images` then `docker compose up` is all a first run needs.
+    let env = crate::workspace_root().join("deploy/.env");
+    if crate::compose::ensure_env_file(&env)? {
+        eprintln!("wrote {} (random passwords; keep it)", env.display());
     }
     if let Some(dir) = &o.save {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for image in &built {
-            let tag = if image.ends_with("/postgres") {
-                "15"
-            } else {
-                VERSION
-            };
+        for (image, tag) in &built {
             let file = dir.join(format!("{}-{tag}.tar", image.replace('/', "-")));
             let mut c = o.engine.command();
             c.args(["save", "-o"])
                 .arg(&file)
                 .arg(format!("{image}:{tag}"));
-            if tag == VERSION {
+            if *tag == VERSION {
                 c.arg(format!("{image}:latest"));
             }
             run_cmd(&mut c)?;
@@ -453,7 +453,7 @@ fn debian_mirror() -> String {
 /// `ochami/postgres:15`: Debian bookworm's PostgreSQL 15 (debootstrap,
 /// cached as a tarball under `dir`) plus our entrypoint, which honours the
 /// official image's `POSTGRES_*` variables and `/docker-entrypoint-initdb.d`.
-fn postgres_image(engine: Engine, dir: &Path) -> Result<String, String> {
+fn postgres_image(engine: Engine, dir: &Path) -> Result<(String, &'static str), String> {
     let tarball = dir.join("rootfs.tar");
     if !tarball.exists() {
         let rootfs = dir.join("rootfs");
@@ -516,5 +516,5 @@ ENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD [\"postgres\"]\n"
             .args(["build", "-t", "ochami/postgres:15"])
             .arg(&ctx),
     )?;
-    Ok("ochami/postgres".into())
+    Ok(("ochami/postgres".into(), "15"))
 }

@@ -320,6 +320,7 @@ fn init_logging(level: &str) -> Result<(), String> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ochami_service::logging::stderr_wants_colour())
         .with_writer(std::io::stderr)
         .without_time()
         .try_init();
