@@ -80,6 +80,9 @@ async fn post_get_filter_patch_delete() {
         ("MACAddress=A4:BF:01:38:EE:65", 1),
         ("macaddress=a4bf0138ee66", 1),
         ("ComponentID=x1000c1s7b0n0", 1),
+        // S8: an empty ComponentID selects the interfaces of no component.
+        ("ComponentID=", 0),
+        ("ComponentID=&ComponentID=x1000c1s7b0n0", 1),
         ("Type=Node", 1),
         ("type=NodeBMC", 1),
         ("type=Node&type=NodeBMC", 2),
@@ -108,6 +111,16 @@ async fn post_get_filter_patch_delete() {
         assert_eq!(res.status(), 400, "{q}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }
+    let res = client()
+        .get(smd.at(&format!("{BASE}?ComponentID=BADID")))
+        .send()
+        .await
+        .unwrap();
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(
+        b,
+        json!({"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "Invalid CompID."})
+    );
 
     // One, by any MAC spelling.
     let (s, e) = get_json(smd.at(&format!("{BASE}/A4:BF:01:38:EE:65"))).await;

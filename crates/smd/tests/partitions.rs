@@ -191,13 +191,32 @@ async fn partition_errors() {
         client()
             .patch(smd.at("/hsm/v2/partitions/nope"))
             .json(&json!({"tags": []})),
+    ] {
+        let (s, b) = send(req).await;
+        assert_eq!((s, b["detail"].as_str()), (404, Some("no such partition.")));
+    }
+    // The members routes name it, as OpenCHAMI (S11).
+    for req in [
         client()
             .post(smd.at("/hsm/v2/partitions/nope/members"))
             .json(&json!({ "id": N1 })),
         client().delete(smd.at(&format!("/hsm/v2/partitions/nope/members/{N1}"))),
     ] {
         let (s, b) = send(req).await;
-        assert_eq!((s, b["detail"].as_str()), (404, Some("no such partition.")));
+        assert_eq!(
+            (s, b["detail"].as_str()),
+            (404, Some("No such partition: nope"))
+        );
+    }
+    // A malformed member xname (S5).
+    for req in [
+        client()
+            .post(smd.at("/hsm/v2/partitions/nope/members"))
+            .json(&json!({ "id": "FAKE" })),
+        client().delete(smd.at("/hsm/v2/partitions/nope/members/FAKE")),
+    ] {
+        let (s, b) = send(req).await;
+        assert_eq!((s, b["detail"].as_str()), (400, Some("invalid xname ID")));
     }
     let (s, _) = get_json(smd.at("/hsm/v2/partitions?partition=a%20b")).await;
     assert_eq!(s, 400);

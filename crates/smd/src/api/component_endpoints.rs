@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, Problem, QueryParams};
 use ochami_types::{HmsType, Xname};
 
-use super::{deleted, json, ok_message, xname_param};
+use super::hms_text::BAD_ID;
+use super::{deleted, json, ok_message};
 use crate::model::component_endpoint::{ComponentEndpoint, ComponentEndpointArray};
 use crate::store::component_endpoints::ComponentEndpointFilter;
 use crate::AppState;
@@ -78,7 +79,10 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    // A malformed xname is a miss, as in OpenCHAMI.
+    let Ok(id) = path.trim().parse::<Xname>() else {
+        return Err(Problem::not_found("no such xname."));
+    };
     let f = ComponentEndpointFilter {
         ids: vec![id.as_str().to_owned()],
         ..Default::default()
@@ -103,7 +107,10 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = path
+        .trim()
+        .parse::<Xname>()
+        .map_err(|e| Problem::bad_request(BAD_ID).because(e))?;
     if state
         .store
         .delete_component_endpoints(Some(id.as_str()))

@@ -96,11 +96,7 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
         ids,
         ips,
         networks: q.all("network").into_iter().map(String::from).collect(),
-        component_ids: q
-            .parse_all::<Xname>("componentid")?
-            .into_iter()
-            .map(|x| x.as_str().to_owned())
-            .collect(),
+        component_ids: component_ids(&q)?,
         types: q
             .parse_all::<HmsType>("type")?
             .into_iter()
@@ -113,6 +109,23 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
         StatusCode::OK,
         &state.store.ethernet_interfaces(&f).await?,
     ))
+}
+
+/// `ComponentID` values: an empty one selects the interfaces with no
+/// component (OpenCHAMI allows it explicitly); a malformed one is 400
+/// `Invalid CompID.`.
+fn component_ids(q: &QueryParams) -> Result<Vec<String>, Problem> {
+    q.0.iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("componentid"))
+        .flat_map(|(_, v)| v.split(','))
+        .map(|v| match v.trim() {
+            "" => Ok(String::new()),
+            t => t
+                .parse::<Xname>()
+                .map(|x| x.as_str().to_owned())
+                .map_err(|e| Problem::bad_request("Invalid CompID.").because(e)),
+        })
+        .collect()
 }
 
 /// Create an interface; its ID is the MAC in lower-case hex.

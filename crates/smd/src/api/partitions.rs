@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
 
 use super::groups::{created, name_filter, name_param, tags_of};
-use super::{json, ok_message, xname_param};
+use super::{json, member_id, ok_message};
 use crate::model::group::{GroupPatch, MemberIn, Members, Partition, PartitionIn};
 use crate::store::groups::{Kind, SetRow};
 use crate::AppState;
@@ -196,7 +196,7 @@ pub async fn members_post(
     body: ApiJson<MemberIn>,
 ) -> Result<HttpResponse, Problem> {
     let name = name_param("name", &path)?;
-    let id = body.0.id;
+    let id = member_id(&body.0.id)?;
     if state
         .store
         .add_member(Kind::Partition, &name, id.as_str())
@@ -204,7 +204,7 @@ pub async fn members_post(
     {
         Ok(created(format!("{URI_BASE}/{name}/members/{id}")))
     } else {
-        Err(Problem::not_found("no such partition."))
+        Err(Problem::not_found(format!("No such partition: {name}")))
     }
 }
 
@@ -219,13 +219,13 @@ pub async fn member_delete(
 ) -> Result<HttpResponse, Problem> {
     let (name, xname) = path.into_inner();
     let name = name_param("name", &name)?;
-    let id = xname_param(&xname)?;
+    let id = member_id(&xname)?;
     match state
         .store
         .remove_member(Kind::Partition, &name, id.as_str())
         .await?
     {
-        (false, _) => Err(Problem::not_found("no such partition.")),
+        (false, _) => Err(Problem::not_found(format!("No such partition: {name}"))),
         (true, false) => Err(Problem::not_found("partition has no such member.")),
         (true, true) => Ok(ok_message("deleted 1 entry")),
     }
