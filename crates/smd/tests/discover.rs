@@ -304,3 +304,30 @@ async fn discover_errors_match_hsm() {
     assert_eq!(status, 404, "{p}");
     assert_eq!(p["detail"], "no such DiscoveryStatus ID.");
 }
+
+/// S24: a PUT answers the record as stored, before its walk starts (OpenCHAMI
+/// discovers in a goroutine after answering); later GETs show the walk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_answers_before_discovery_starts() {
+    let sim = sim(1).await;
+    let smd = spawn_smd_with(|c| c.enable_discovery = true).await;
+    post_endpoint(&smd, &sim, "password", false).await;
+    let res = reqwest::Client::new()
+        .put(smd.at(&format!("{RFEP}/{BMC}")))
+        .json(
+            &json!({"ID": BMC, "FQDN": fqdn(&sim), "User": "admin", "Password": "password",
+                      "Enabled": true, "RediscoverOnUpdate": true}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let ep: Value = res.json().await.unwrap();
+    assert_eq!(
+        ep["DiscoveryInfo"],
+        json!({"LastDiscoveryStatus": "NotYetQueried"}),
+        "{ep}"
+    );
+    let ep = wait_for_walk(&smd).await;
+    assert_eq!(ep["DiscoveryInfo"]["LastDiscoveryStatus"], "DiscoverOK");
+}
