@@ -128,6 +128,35 @@ fn find<'a>(snap: &'a Snapshot, r: &Request) -> Option<&'a Node> {
     }
 }
 
+/// A config's kernel, initrd and parameters as the script gives them: with
+/// S3 configured, `s3://` URLs presigned (OpenCHAMI `checkURL` and
+/// `replaceS3Params`), else as stored.
+struct Images {
+    kernel: String,
+    initrd: String,
+    params: String,
+}
+
+impl Images {
+    fn of(cfg: &crate::Config, conf: &crate::model::BootConfig) -> Images {
+        match &cfg.s3 {
+            None => Images {
+                kernel: conf.kernel.clone(),
+                initrd: conf.initrd.clone(),
+                params: conf.params.clone(),
+            },
+            Some(s3) => {
+                let now = chrono::Utc::now();
+                Images {
+                    kernel: s3.url(&conf.kernel, now),
+                    initrd: s3.url(&conf.initrd, now),
+                    params: s3.params(&conf.params, now),
+                }
+            }
+        }
+    }
+}
+
 fn text(script: String, node: &str) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.insert_header((CONTENT_TYPE, "text/plain; charset=UTF-8"));
@@ -196,10 +225,11 @@ pub async fn bootscript(
             return unknown_known_node(&state, &bases, &r, node, &table, &descr);
         };
         let chain = script::known_chain(&bases.chain, &ident, r.retry);
+        let img = Images::of(cfg, conf);
         let input = ScriptInput {
-            kernel: &conf.kernel,
-            initrd: &conf.initrd,
-            params: &conf.params,
+            kernel: &img.kernel,
+            initrd: &img.initrd,
+            params: &img.params,
             xname: Some(&node.id),
             nid: node.nid,
             bootif: r.mac.map(|m| m.to_bootif()),
@@ -230,10 +260,11 @@ pub async fn bootscript(
             "Unknown {descr} architecture {arch}: this host not configured for booting."
         )));
     };
+    let img = Images::of(cfg, conf);
     let input = ScriptInput {
-        kernel: &conf.kernel,
-        initrd: &conf.initrd,
-        params: &conf.params,
+        kernel: &img.kernel,
+        initrd: &img.initrd,
+        params: &img.params,
         advertise: &bases.advertise,
         retry_delay: cfg.retry_delay,
         chain: &chain,
@@ -276,10 +307,11 @@ fn unknown_known_node(
             "Unknown {descr} architecture {arch}: this host not configured for booting."
         )));
     };
+    let img = Images::of(cfg, conf);
     let input = ScriptInput {
-        kernel: &conf.kernel,
-        initrd: &conf.initrd,
-        params: &conf.params,
+        kernel: &img.kernel,
+        initrd: &img.initrd,
+        params: &img.params,
         advertise: &bases.advertise,
         retry_delay: cfg.retry_delay,
         chain: &chain,
