@@ -106,6 +106,48 @@ async fn posted_endpoint_is_walked_into_components_endpoints_and_interfaces() {
     assert_eq!(ep["Password"], "", "passwords are not returned: {ep}");
     assert_eq!(ep["User"], "admin");
 
+    // S33: the services the BMC's root links are its ServiceEndpoints, as
+    // OpenCHAMI's discovery stores them (the simulator links AccountService
+    // and SessionService).
+    let (s, b) = get(&smd, "/hsm/v2/Inventory/ServiceEndpoints").await;
+    assert_eq!(s, 200);
+    let fq = fqdn(&sim);
+    let seps = b["ServiceEndpoints"].as_array().unwrap();
+    let types: Vec<&str> = seps
+        .iter()
+        .map(|s| s["RedfishType"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["AccountService", "SessionService"], "{b}");
+    let sep = &seps[1];
+    assert_eq!(
+        (
+            &sep["RedfishEndpointID"],
+            &sep["RedfishType"],
+            &sep["OdataID"],
+            &sep["RedfishEndpointFQDN"],
+            &sep["RedfishURL"],
+        ),
+        (
+            &json!(BMC),
+            &json!("SessionService"),
+            &json!("/redfish/v1/SessionService"),
+            &json!(fq),
+            &json!(format!("{fq}/redfish/v1/SessionService")),
+        )
+    );
+    assert!(
+        !sep["UUID"].as_str().unwrap_or_default().is_empty(),
+        "{sep}"
+    );
+    assert_eq!(sep["ServiceInfo"]["SessionTimeout"], 1800, "{sep}");
+    assert!(sep["ServiceInfo"].get("@odata.id").is_none(), "{sep}");
+    let (s, b) = get(
+        &smd,
+        &format!("/hsm/v2/Inventory/ServiceEndpoints/SessionService/RedfishEndpoints/{BMC}"),
+    )
+    .await;
+    assert_eq!((s, &b["RedfishType"]), (200, &json!("SessionService")));
+
     let (_, comps) = get(&smd, "/hsm/v2/State/Components").await;
     assert_eq!(
         node_ids(&comps),
