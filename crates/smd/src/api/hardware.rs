@@ -61,11 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource(format!("{FRU}/History"))
             .route(web::get().to(fru_history_all))
-            // OpenCHAMI's router has no DELETE here and falls through to
-            // `DELETE /HardwareByFRU/{fruid}` with the FRU ID "History".
-            .route(web::delete().to(|state: web::Data<AppState>| async move {
-                delete_fru(&state, "History").await
-            }))
+            .route(web::delete().to(fru_history_as_fru_delete))
             .default_service(allow("GET, DELETE")),
     )
     .service(
@@ -471,6 +467,16 @@ pub async fn fru_delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     delete_fru(&state, &path).await
+}
+
+/// Delete the FRU whose ID is `History`: OpenCHAMI's router has no DELETE
+/// on `HardwareByFRU/History` and falls through to the FRU-ID delete.
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/History", tag = "hardware",
+    responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
+pub async fn fru_history_as_fru_delete(
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    delete_fru(&state, "History").await
 }
 
 async fn delete_fru(state: &AppState, fru_id: &str) -> Result<HttpResponse, Problem> {

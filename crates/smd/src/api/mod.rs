@@ -153,6 +153,7 @@ use crate::AppState;
         hardware::fru_get,
         hardware::fru_delete,
         hardware::fru_history_all,
+        hardware::fru_history_as_fru_delete,
         hardware::fru_history_one,
         hardware::fru_history_delete,
         subscriptions::list,
