@@ -166,7 +166,8 @@ pub async fn meta_data(
         ("mac" = Option<String>, Query, description = "node MAC (default: by source IP)"),
         ("name" = Option<String>, Query, description = "node xname (default: by source IP)"),
     ),
-    responses((status = 200, content_type = "text/yaml", body = String), (status = 404, body = ochami_types::ProblemDetails)))]
+    responses((status = 200, content_type = "text/yaml", description = "`#cloud-config` and a YAML mapping", body = Object),
+        (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn user_data(
     req: HttpRequest,
     q: QueryParams,
@@ -189,8 +190,9 @@ pub async fn user_data(
     if let Some(h) = hostname {
         data.entry("local-hostname").or_insert(h);
     }
+    // Empty is `{}`, as Go's yaml.Marshal writes an empty map.
     let yaml = if data.is_empty() {
-        String::new()
+        "{}\n".to_owned()
     } else {
         serde_yaml::to_string(&data)
             .map_err(|e| Problem::internal(format!("cannot write user-data as YAML: {e}")))?
