@@ -403,10 +403,14 @@ async fn memberships_and_component_filters() {
     );
     let (_, b) = get_json(smd.at(&format!("/hsm/v2/memberships?id={N3}&type=Node"))).await;
     assert_eq!(b.as_array().unwrap().len(), 1);
+    // OpenCHAMI's doMembershipGet texts.
     let (s, b) = get_json(smd.at("/hsm/v2/memberships/x9c0s0b0n0")).await;
-    assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
-    let (s, _) = get_json(smd.at("/hsm/v2/memberships/bogus")).await;
-    assert_eq!(s, 400);
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (404, Some("No such xname: x9c0s0b0n0"))
+    );
+    let (s, b) = get_json(smd.at("/hsm/v2/memberships/bogus")).await;
+    assert_eq!((s, b["detail"].as_str()), (400, Some("invalid xname")));
     let (s, b) = get_json(smd.at("/hsm/v2/memberships?type=Bogus")).await;
     assert_eq!(s, 400, "{b}");
 

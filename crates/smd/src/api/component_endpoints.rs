@@ -6,7 +6,7 @@ use ochami_service::http::{allow, Problem, QueryParams};
 use ochami_types::{HmsType, Xname};
 
 use super::hms_text::BAD_ID;
-use super::{deleted, json, ok_message};
+use super::{deleted, json, ok_message, xname_or};
 use crate::model::component_endpoint::{ComponentEndpoint, ComponentEndpointArray};
 use crate::store::component_endpoints::ComponentEndpointFilter;
 use crate::AppState;
@@ -107,10 +107,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path
-        .trim()
-        .parse::<Xname>()
-        .map_err(|e| Problem::bad_request(BAD_ID).because(e))?;
+    let id = xname_or(&path, BAD_ID)?;
     if state
         .store
         .delete_component_endpoints(Some(id.as_str()))

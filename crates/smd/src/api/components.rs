@@ -9,7 +9,7 @@ use super::hms_text::{
     BAD_ARCH, BAD_CLASS, BAD_FLAG, BAD_ID, BAD_ROLE, BAD_STATE, BAD_SUBROLE, BAD_TYPE, NOT_AN_INT,
     NO_MATCH,
 };
-use super::{deleted, each, json, ok_message, text, GoBool};
+use super::{deleted, each, json, ok_message, text, xname_or, GoBool};
 use crate::model::component::{
     given, BulkNidPatch, Component, ComponentArray, ComponentIn, ComponentPut, ComponentsPost,
     ComponentsQuery, EnabledPatch, FlagPatch, NidPatch, NidQuery, RolePatch, SoftwareStatusPatch,
@@ -375,10 +375,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path
-        .trim()
-        .parse::<Xname>()
-        .map_err(|e| Problem::bad_request("invalid xname").because(e))?;
+    let id = xname_or(&path, "invalid xname")?;
     if state.store.delete_component(id.as_str()).await? {
         Ok(ok_message("deleted 1 entry"))
     } else {
@@ -746,9 +743,7 @@ pub async fn query_get(
     path: web::Path<String>,
     q: QueryParams,
 ) -> Result<HttpResponse, Problem> {
-    let id = path.trim().parse::<Xname>().map_err(|e| {
-        Problem::bad_request("bad query param: Argument was not a valid xname ID").because(e)
-    })?;
+    let id = xname_or(&path, "bad query param: Argument was not a valid xname ID")?;
     let (mut f, p) = filter_from_query(&q)?;
     f.ids.clear();
     f.under = Some(id.as_str().to_owned());

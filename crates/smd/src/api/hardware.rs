@@ -10,7 +10,7 @@ use ochami_service::http::{allow, decode_json, Problem, QueryParams};
 use ochami_types::{HmsType, Xname};
 
 use super::groups::name_filter;
-use super::{deleted, each, json, ok_message, text, xname_param, GoBool};
+use super::{deleted, each, json, ok_message, text, xname_or, xname_param, GoBool};
 use crate::model::hardware::{
     normalize_event_type, HwInvByFru, HwInvByLoc, HwInvFormat, HwInvHistArray, HwInvHistResp,
     HwInvIn, SystemHwInventory,
@@ -286,10 +286,7 @@ pub async fn query_get(
     let root = if raw.eq_ignore_ascii_case("all") {
         None
     } else {
-        let x = raw
-            .trim()
-            .parse::<Xname>()
-            .map_err(|e| Problem::bad_request(BAD_XNAME).because(e))?;
+        let x = xname_or(&raw, BAD_XNAME)?;
         match x.hms_type() {
             HmsType::System => None,
             // HSM: a partition (`p1`, `p1.2`) in the path selects its members.

@@ -380,12 +380,18 @@ pub fn text<T: std::fmt::Display>(v: T) -> String {
     v.to_string()
 }
 
+/// An xname from the URL, or 400 `detail` (OpenCHAMI's words for the route,
+/// e.g. `invalid xname`) with the reason in the log line.
+pub fn xname_or(raw: &str, detail: &str) -> Result<Xname, Problem> {
+    raw.trim()
+        .parse::<Xname>()
+        .map_err(|e| Problem::bad_request(detail).because(e))
+}
+
 /// A member xname of a group or partition (URL or body): 400
 /// `invalid xname ID` when malformed, as OpenCHAMI.
 pub fn member_id(raw: &str) -> Result<Xname, Problem> {
-    raw.trim()
-        .parse::<Xname>()
-        .map_err(|e| Problem::bad_request("invalid xname ID").because(e))
+    xname_or(raw, "invalid xname ID")
 }
 
 /// A boolean as Go's strconv.ParseBool reads it.

@@ -8,7 +8,7 @@ use ochami_service::http::{allow, ApiJson, Problem};
 
 use ochami_types::Xname;
 
-use super::{deleted, json, ok_message};
+use super::{deleted, json, ok_message, xname_or};
 use crate::model::node_map::{NodeMap, NodeMapArray, NodeMapArrayIn, NodeMapIn};
 use crate::store::node_maps::{DUP_NID_POST, DUP_NID_PUT};
 use crate::AppState;
@@ -138,10 +138,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path
-        .trim()
-        .parse::<Xname>()
-        .map_err(|e| Problem::bad_request("invalid xname").because(e))?;
+    let id = xname_or(&path, "invalid xname")?;
     if state.store.delete_node_map(id.as_str()).await? {
         Ok(ok_message("deleted 1 entry"))
     } else {

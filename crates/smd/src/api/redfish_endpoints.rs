@@ -9,7 +9,7 @@ use ochami_types::{HmsType, Xname};
 use serde_json::Value;
 
 use super::hms_text::{BAD_ID, BAD_TYPE};
-use super::{deleted, each, json, ok_message, text, xname_param};
+use super::{deleted, each, json, ok_message, text, xname_or, xname_param};
 use crate::model::ethernet_interface::parse_ip;
 use crate::model::redfish_endpoint::{
     endpoint_mac, RedfishEndpoint, RedfishEndpointArray, RedfishEndpointArrayIn, RedfishEndpointIn,
@@ -298,10 +298,7 @@ pub async fn patch_one(
     path: web::Path<String>,
     body: ApiJson<RedfishEndpointPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path
-        .trim()
-        .parse::<Xname>()
-        .map_err(|e| Problem::bad_request("xname in URL is not valid").because(e))?;
+    let id = xname_or(&path, "xname in URL is not valid")?;
     let mut p = body.0;
     let Some(old) = state.store.redfish_endpoint(id.as_str()).await? else {
         return Err(Problem::not_found(format!("No such entry: {id}")));
@@ -335,10 +332,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path
-        .trim()
-        .parse::<Xname>()
-        .map_err(|e| Problem::bad_request(BAD_ID).because(e))?;
+    let id = xname_or(&path, BAD_ID)?;
     if state
         .store
         .delete_redfish_endpoints(Some(id.as_str()))
