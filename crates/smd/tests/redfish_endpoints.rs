@@ -666,8 +666,22 @@ async fn component_and_service_endpoint_routes() {
         assert_eq!(s, 200);
         assert_eq!(b["ComponentEndpoints"].as_array().unwrap().len(), n, "{q}");
     }
-    let (s, _) = get_json(smd.at(&format!("{cep}?type=Bogus"))).await;
-    assert_eq!(s, 400);
+    let (s, b) = get_json(smd.at(&format!("{cep}?type=Bogus"))).await;
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (
+            400,
+            Some("bad query param: Argument was not a valid HMS Type")
+        )
+    );
+    let (s, b) = get_json(smd.at(&format!("{cep}?id=foo"))).await;
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (
+            400,
+            Some("bad query param: Argument was not a valid xname ID")
+        )
+    );
     let (s, b) = get_json(smd.at(&format!("{cep}/x9c0s0b0n0"))).await;
     assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
     let res = client()
