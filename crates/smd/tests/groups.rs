@@ -317,7 +317,10 @@ async fn group_errors() {
     }
     // 400s: bad label in the path, bad member bodies, bad tags in PATCH.
     for (req, needle) in [
-        (client().get(smd.at("/hsm/v2/groups/a%20b")), "label"),
+        (
+            client().get(smd.at("/hsm/v2/groups/a%20b")),
+            "Invalid group label.",
+        ),
         (
             client()
                 .post(smd.at("/hsm/v2/groups/g/members"))
@@ -348,7 +351,7 @@ async fn group_errors() {
         ),
         (
             client().get(smd.at("/hsm/v2/groups?tag=a%20b")),
-            "bad query param 'tag'",
+            "Invalid tag.",
         ),
     ] {
         let (s, b) = send(req).await;

@@ -218,8 +218,20 @@ async fn partition_errors() {
         let (s, b) = send(req).await;
         assert_eq!((s, b["detail"].as_str()), (400, Some("invalid xname ID")));
     }
-    let (s, _) = get_json(smd.at("/hsm/v2/partitions?partition=a%20b")).await;
-    assert_eq!(s, 400);
+    // OpenCHAMI's texts for a bad name, in the URL or a filter.
+    for path in [
+        "/hsm/v2/partitions?partition=a%20b",
+        "/hsm/v2/partitions/a%20b",
+    ] {
+        let (s, b) = get_json(smd.at(path)).await;
+        assert_eq!(
+            (s, b["detail"].as_str()),
+            (400, Some("Invalid partition name.")),
+            "{path}"
+        );
+    }
+    let (s, b) = get_json(smd.at("/hsm/v2/partitions?tag=a%20b")).await;
+    assert_eq!((s, b["detail"].as_str()), (400, Some("Invalid tag.")));
     let res = client()
         .delete(smd.at("/hsm/v2/partitions/names"))
         .send()

@@ -73,13 +73,34 @@ pub(crate) fn tags_of(at: &str, tags: &[String]) -> Result<Vec<String>, Problem>
     Ok(out)
 }
 
-/// Filter values of `name`, lower-cased and checked.
+/// A group label or partition name from the URL, lower-cased; a bad one is
+/// OpenCHAMI's `Invalid group label.` / `Invalid partition name.`.
+pub(crate) fn url_name(kind: Kind, raw: &str) -> Result<String, Problem> {
+    let field = match kind {
+        Kind::Group => "label",
+        Kind::Partition => "name",
+    };
+    group_field(field, raw).map_err(|e| Problem::bad_request(invalid_text(field)).because(e))
+}
+
+/// OpenCHAMI's text for a bad group label, partition name or tag (as a URL
+/// segment or a filter value).
+fn invalid_text(field: &str) -> &'static str {
+    match field {
+        "tag" => "Invalid tag.",
+        "partition" | "name" => "Invalid partition name.",
+        _ => "Invalid group label.",
+    }
+}
+
+/// Filter values of `name` (`group`, `partition`, `tag`), lower-cased and
+/// checked; a bad one is OpenCHAMI's `Invalid tag.` (and friends).
 pub(crate) fn name_filter(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
     q.all(name)
         .into_iter()
         .map(|v| {
             group_field(&format!("'{name}'"), v)
-                .map_err(|e| Problem::bad_request(format!("bad query param {e}")))
+                .map_err(|e| Problem::bad_request(invalid_text(name)).because(e))
         })
         .collect()
 }
@@ -199,7 +220,7 @@ pub async fn get_one(
     path: web::Path<String>,
     q: QueryParams,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     match state.store.set(Kind::Group, &label).await? {
         Some(mut s) => {
             s.members = partition_filter(&state, &q, std::mem::take(&mut s.members)).await?;
@@ -219,7 +240,7 @@ pub async fn patch_one(
     path: web::Path<String>,
     body: ApiJson<GroupPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     let b = body.0;
     let tags = b.tags.as_deref().map(|t| tags_of("tags", t)).transpose()?;
     if state
@@ -246,7 +267,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     if state.store.delete_set(Kind::Group, &label).await? {
         Ok(ok_message("deleted 1 entry"))
     } else {
@@ -264,7 +285,7 @@ pub async fn members_get(
     path: web::Path<String>,
     q: QueryParams,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     match state.store.set(Kind::Group, &label).await? {
         Some(s) => {
             let ids = partition_filter(&state, &q, s.members).await?;
@@ -285,7 +306,7 @@ pub async fn members_post(
     path: web::Path<String>,
     body: ApiJson<MemberIn>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     let id = member_id(&body.0.id)?;
     if state
         .store
@@ -310,7 +331,7 @@ pub async fn members_put(
     path: web::Path<String>,
     body: ApiJson<MembersIn>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     let ids: Vec<String> = body.0.ids.iter().map(|x| x.as_str().to_owned()).collect();
     if !state
         .store
@@ -346,7 +367,7 @@ pub async fn member_delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let (label, xname) = path.into_inner();
-    let label = name_param("label", &label)?;
+    let label = url_name(Kind::Group, &label)?;
     let id = member_id(&xname)?;
     match state
         .store
