@@ -47,6 +47,8 @@ pub const PYTHON_TOOLS: &[(&str, &str)] = &[
     ("sushy-tools", "sushy-emulator"),
     ("redfish-protocol-validator", "rf_protocol_validator"),
     ("schemathesis>=4,<5", "schemathesis"),
+    // bss's S3 presigning test runs a moto S3 server (boto3 comes with it).
+    ("moto[server]", "moto_server"),
 ];
 
 fn have_command(cmd: &str) -> bool {

@@ -10,6 +10,8 @@ use ochami_service::logging::LogFormat;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::s3::S3Settings;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {
@@ -60,6 +62,12 @@ pub struct Config {
     /// and Subscriptions are not public). Never serialised back out.
     #[serde(skip_serializing)]
     pub access_token: Option<String>,
+    /// OpenCHAMI's `S3_ENDPOINT`, `S3_ACCESS_KEY`, `S3_SECRET_KEY`,
+    /// `S3_BUCKET`, `S3_REGION` (hms-s3's names, without the `BSS_` prefix):
+    /// `s3://` kernel, initrd, `root=live:` and `metal.server=` URLs are
+    /// presigned for 24 hours. Unset: they are left as they are.
+    #[serde(skip)]
+    pub s3: Option<S3Settings>,
 }
 
 impl Default for Config {
@@ -81,6 +89,7 @@ impl Default for Config {
             cache_refresh: 30,
             scn_url: None,
             access_token: None,
+            s3: None,
         }
     }
 }
@@ -91,6 +100,7 @@ impl Config {
         let (mut c, db): (Config, DbSettings) = config::load_pair("BSS_", args.config.as_deref())?;
         c.db = db;
         c.auth = config::load("BSS_", args.config.as_deref())?;
+        c.s3 = S3Settings::from_env(|k| std::env::var(k).ok()).map_err(ConfigError)?;
         if let Some(f) = args.log_format {
             c.log_format = f;
         }

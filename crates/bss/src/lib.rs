@@ -7,6 +7,7 @@ pub mod api;
 pub mod boot;
 pub mod config;
 pub mod model;
+pub mod s3;
 pub mod script;
 pub mod smd;
 pub mod store;

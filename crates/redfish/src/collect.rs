@@ -27,6 +27,57 @@ pub struct Inventory {
     pub bmc_mac: Option<String>,
     /// The service root's `RedfishVersion` ("" when the BMC gives none).
     pub redfish_version: String,
+    /// The service root's `UUID` ("" when none).
+    pub uuid: String,
+    /// The Redfish services the root links (OpenCHAMI's discovery stores
+    /// them as ServiceEndpoints), each as the BMC describes it.
+    pub services: Vec<RedfishService>,
+}
+
+/// One service the service root links: `AccountService`, `SessionService`,
+/// `EventService`, `TaskService` or `UpdateService` (OpenCHAMI's
+/// DiscoverServiceEndpointArray).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedfishService {
+    /// `AccountService`, ...
+    pub kind: String,
+    /// Its `@odata.id`.
+    pub odata_id: String,
+    /// The resource as the BMC sent it, without its `@odata.*` members.
+    pub info: Value,
+}
+
+/// The services OpenCHAMI's discovery records.
+const SERVICES: &[&str] = &[
+    "AccountService",
+    "SessionService",
+    "EventService",
+    "TaskService",
+    "UpdateService",
+];
+
+/// The services `root` links, each read once; one that cannot be read is
+/// logged and left out (a service is not worth failing the walk for).
+async fn services(s: &Session, root: &Value) -> Vec<RedfishService> {
+    let mut out = Vec::new();
+    for kind in SERVICES {
+        let Some(path) = odata_id(root.get(*kind)) else {
+            continue;
+        };
+        match s.get(&path).await {
+            Ok(Value::Object(mut m)) => {
+                m.retain(|k, _| !k.starts_with("@odata."));
+                out.push(RedfishService {
+                    kind: (*kind).to_owned(),
+                    odata_id: path,
+                    info: Value::Object(m),
+                });
+            }
+            Ok(_) => tracing::warn!("{kind} at {path} is not an object; skipped"),
+            Err(e) => tracing::warn!("{kind} skipped: {e}"),
+        }
+    }
+    out
 }
 
 impl Inventory {
@@ -132,11 +183,14 @@ pub async fn crawl(s: &Session, bmc_ip: Option<IpAddr>) -> Result<Inventory, Red
         }
     }
 
+    let services = services(s, &root).await;
     Ok(Inventory {
         systems,
         managers,
         bmc_mac,
         redfish_version: text(&root, "RedfishVersion"),
+        uuid: text(&root, "UUID"),
+        services,
     })
 }
 

@@ -64,6 +64,15 @@ impl Problem {
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, detail)
     }
+    /// Log `why` (our richer explanation: the field path, the allowed values,
+    /// the failed IDs) on the request's log line, keeping `detail` as the
+    /// client sees it. Rationale: OpenCHAMI's clients and tests compare
+    /// `detail` exactly, so what we know beyond it goes to the log, which
+    /// carries the request id.
+    pub fn because(self, why: impl fmt::Display) -> Self {
+        tracing::info!(status = self.status.as_u16(), detail = %self.detail, reason = %why, "client error");
+        self
+    }
     pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self

@@ -19,7 +19,7 @@ use ochami_types::{MacAddr, Xname};
 
 use crate::inventory;
 use crate::model::redfish_endpoint::RedfishEndpointIn;
-use crate::store::discovery::{Claim, WalkTarget};
+use crate::store::discovery::{Claim, ServiceRows, WalkTarget};
 use crate::store::Store;
 
 /// HSM's `LastDiscoveryStatus` values (pkg/redfish/rfendpoints.go).
@@ -94,12 +94,18 @@ fn status_of(e: &RedfishError) -> &'static str {
 
 /// Walk one BMC and store what came of it.
 async fn walk(client: &reqwest::Client, store: &Store, t: WalkTarget) {
-    let (status, version, mac, plan) = match collect(client, &t).await {
-        Ok((version, mac, plan)) => (DISCOVER_OK, version, mac, Some(plan)),
+    let (status, version, mac, walked) = match collect(client, &t).await {
+        Ok(w) => (DISCOVER_OK, w.version.clone(), w.mac.clone(), Some(w)),
         Err(status) => (status, String::new(), String::new(), None),
     };
     if let Err(e) = store
-        .finish_walk(&t.id, status, &version, &mac, plan.as_ref())
+        .finish_walk(
+            &t.id,
+            status,
+            &version,
+            &mac,
+            walked.as_ref().map(|w| (&w.plan, &w.services)),
+        )
         .await
     {
         tracing::warn!(bmc = %t.id, "discovery: storing the walk failed: {}", e.detail);
@@ -111,12 +117,20 @@ async fn walk(client: &reqwest::Client, store: &Store, t: WalkTarget) {
     }
 }
 
-/// Log in, crawl, and plan the rows: (RedfishVersion, BMC MAC, plan), or
-/// the `LastDiscoveryStatus` saying why not.
-async fn collect(
-    client: &reqwest::Client,
-    t: &WalkTarget,
-) -> Result<(String, String, inventory::Plan), &'static str> {
+/// What a walk found, ready to store.
+struct Walked {
+    /// The service root's RedfishVersion.
+    version: String,
+    /// The BMC's MAC.
+    mac: String,
+    plan: inventory::Plan,
+    /// The Redfish services the root links, stored as ServiceEndpoints
+    /// (OpenCHAMI's DiscoverServiceEndpointArray).
+    services: ServiceRows,
+}
+
+/// Log in, crawl, and plan the rows, or the `LastDiscoveryStatus` saying why not.
+async fn collect(client: &reqwest::Client, t: &WalkTarget) -> Result<Walked, &'static str> {
     let base = if t.fqdn.contains("://") {
         t.fqdn.clone()
     } else {
@@ -133,6 +147,10 @@ async fn collect(
     session.close().await;
     let inv = walked.map_err(fail)?;
     let version = inv.redfish_version.clone();
+    let services = ServiceRows {
+        uuid: inv.uuid.clone(),
+        services: inv.services.clone(),
+    };
     let payload = inv.into_endpoint(t.id.clone(), t.fqdn.clone(), t.user.clone());
     // The same door as a magellan POST: the payload read as a request body.
     let pre_store = |what: String| {
@@ -156,7 +174,12 @@ async fn collect(
         t.mac_addr.clone()
     };
     let plan = inventory::plan(&bmc, &mac, &body.systems, &body.managers, "").map_err(pre_store)?;
-    Ok((version, mac, plan))
+    Ok(Walked {
+        version,
+        mac,
+        plan,
+        services,
+    })
 }
 
 #[cfg(test)]

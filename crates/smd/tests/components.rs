@@ -1,7 +1,10 @@
 //! State/Components through HTTP against real PostgreSQL.
 
+mod support;
+
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
+use support::{check, row, Want};
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
@@ -123,31 +126,42 @@ async fn bulk_post_then_get_with_filters_and_projections() {
 }
 
 #[tokio::test]
-async fn bad_filters_are_400_naming_the_param() {
+async fn bad_filters_are_openchamis_400s() {
     let smd = spawn_smd().await;
-    for (q, needle) in [
-        ("type=Bogus", "type"),
-        ("state=Nope", "state"),
-        ("id=notanxname", "id"),
-        ("nid=abc", "nid"),
-        ("enabled=maybe", "enabled"),
-        ("group=g%21", "group"),
-        ("partition=p%20q", "partition"),
-    ] {
-        let res = client()
-            .get(smd.at(&format!("/hsm/v2/State/Components?{q}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 400, "{q}");
-        assert_eq!(res.headers()["content-type"], "application/problem+json");
-        let b: Value = res.json().await.unwrap();
-        let d = b["detail"].as_str().unwrap();
-        assert!(
-            d.starts_with(&format!("bad query param '{needle}'")),
-            "{q}: {d}"
-        );
-    }
+    let get = |q: &str, detail: &'static str| {
+        row(
+            "GET",
+            format!("/hsm/v2/State/Components?{q}"),
+            None,
+            400,
+            Want::Problem(detail),
+        )
+    };
+    check(
+        &smd.url,
+        &[
+            get("type=Bogus", "bad query param: Argument was not a valid HMS Type"),
+            get("state=Nope", "bad query param: Argument was not a valid HMS State"),
+            get("flag=Nope", "bad query param: Argument was not a valid HMS Flag"),
+            get("role=Chef", "bad query param: Argument was not a valid HMS Role"),
+            get("subrole=Chef", "bad query param: Argument was not a valid HMS SubRole"),
+            get("arch=Z80", "bad query param: Argument was not a valid HMS Arch"),
+            get("class=Low", "bad query param: Argument was not a valid HMS Class"),
+            get("id=notanxname", "bad query param: Argument was not a valid xname ID"),
+            get("nid=abc", "bad query param: a required argument was not an integer"),
+            get("nid_start=abc", "bad query param: a required argument was not an integer"),
+            get(
+                "enabled=maybe",
+                "bad query param: a required argument did not match any valid input",
+            ),
+            // Group and partition names keep our text naming the parameter.
+            get(
+                "group=g%21",
+                "bad query param 'group': 'g!' has invalid characters (allowed: a-z, 0-9, '-', ':', '.', '_')",
+            ),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -165,27 +179,10 @@ async fn bulk_post_with_one_bad_entry_changes_nothing() {
     .await;
     assert_eq!(res.status(), 400);
     let b: Value = res.json().await.unwrap();
-    let d = b["detail"].as_str().unwrap();
-    assert!(d.contains("Components[3].ID"), "{d}");
-    assert!(d.contains("invalid xname 'bogus-1'"), "{d}");
-
-    let res = post_components(
-        &smd.url,
-        json!({"Components": [{"ID": "x1c0s0b0n0", "State": "Sideways"}]}),
-    )
-    .await;
-    assert_eq!(res.status(), 400);
-    let b: Value = res.json().await.unwrap();
-    let d = b["detail"].as_str().unwrap();
-    assert!(
-        d.contains("Components[0].State") && d.contains("Sideways"),
-        "{d}"
+    assert_eq!(
+        b["detail"],
+        "couldn't validate components: xname ID 'bogus-1' is invalid"
     );
-
-    let res = post_components(&smd.url, json!({"Components": [{"State": "On"}]})).await;
-    assert_eq!(res.status(), 400);
-    let b: Value = res.json().await.unwrap();
-    assert_eq!(b["detail"], "Components[0].ID: missing");
 
     let res = post_components(
         &smd.url,
@@ -199,11 +196,6 @@ async fn bulk_post_with_one_bad_entry_changes_nothing() {
         .unwrap()
         .starts_with("Components[0].Type:"));
 
-    let res = post_components(&smd.url, json!({"Components": []})).await;
-    assert_eq!(res.status(), 400);
-    let b: Value = res.json().await.unwrap();
-    assert_eq!(b["detail"], "Missing Components");
-
     let res = client()
         .post(smd.at("/hsm/v2/State/Components"))
         .body("{not json")
@@ -214,6 +206,347 @@ async fn bulk_post_with_one_bad_entry_changes_nothing() {
 
     let (_, b) = get_json(smd.at("/hsm/v2/State/Components")).await;
     assert_eq!(b, json!({"Components": []}));
+}
+
+/// OpenCHAMI's answers to bad component bodies and look-ups, word for word
+/// (OPENCHAMI-CONFORMANCE S1, S2, S4-S7).
+#[tokio::test]
+async fn component_errors_are_openchamis() {
+    let smd = spawn_smd().await;
+    post_components(
+        &smd.url,
+        json!({"Components": [{"ID": "x1c0s0b0n0", "State": "On", "NID": 1}]}),
+    )
+    .await;
+    let post = |c: Value, detail: &'static str| {
+        row(
+            "POST",
+            "/hsm/v2/State/Components",
+            Some(json!({ "Components": [c] })),
+            400,
+            Want::Problem(detail),
+        )
+    };
+    let bad = |field: &str| {
+        let mut c = json!({"ID": "x1c0s0b0n5", "State": "On"});
+        c[field] = json!("FAKE");
+        c
+    };
+    let patch = |path: &str, body: Value, detail: &'static str| {
+        row(
+            "PATCH",
+            format!("/hsm/v2/State/Components{path}"),
+            Some(body),
+            400,
+            Want::Problem(detail),
+        )
+    };
+    check(
+        &smd.url,
+        &[
+            // S1: values checked after decoding, in OpenCHAMI's words and order.
+            post(
+                bad("State"),
+                "couldn't validate components: state 'FAKE' is invalid",
+            ),
+            post(
+                bad("Flag"),
+                "couldn't validate components: flag 'FAKE' is invalid",
+            ),
+            post(
+                bad("Role"),
+                "couldn't validate components: role 'FAKE' is invalid",
+            ),
+            post(
+                bad("SubRole"),
+                "couldn't validate components: subRole 'FAKE' is invalid",
+            ),
+            post(
+                bad("NetType"),
+                "couldn't validate components: netType 'FAKE' is invalid",
+            ),
+            post(
+                bad("Arch"),
+                "couldn't validate components: arch 'FAKE' is invalid",
+            ),
+            post(
+                bad("Class"),
+                "couldn't validate components: class 'FAKE' is invalid",
+            ),
+            post(
+                json!({"ID": "x9999c7r9FAKE9", "State": "On"}),
+                "couldn't validate components: xname ID 'x9999c7r9FAKE9' is invalid",
+            ),
+            // S2: an empty list, or a first entry without ID.
+            post(json!({"State": "On"}), "Missing Components"),
+            row(
+                "POST",
+                "/hsm/v2/State/Components",
+                Some(json!({"Components": []})),
+                400,
+                Want::Problem("Missing Components"),
+            ),
+            row(
+                "POST",
+                "/hsm/v2/State/Components",
+                Some(json!({"Components": [{"ID": "x1c0s0b0n1"}, {"State": "On"}]})),
+                400,
+                Want::Problem("couldn't validate components: xname ID '' is invalid"),
+            ),
+            row(
+                "PUT",
+                "/hsm/v2/State/Components/FAKE",
+                Some(json!({"Component": {"State": "On"}})),
+                400,
+                Want::Problem("couldn't validate component: xname ID 'fake' is invalid"),
+            ),
+            row(
+                "PUT",
+                "/hsm/v2/State/Components/x1c0s0b0n0",
+                Some(json!({"Component": {"ID": "x1c0s0b0n1"}})),
+                400,
+                Want::Problem("ID in URL and POST body do not match"),
+            ),
+            // S4: a malformed xname in a look-up is a miss.
+            row(
+                "GET",
+                "/hsm/v2/State/Components/FAKE",
+                None,
+                404,
+                Want::Problem("no such xname."),
+            ),
+            // S5.
+            row(
+                "DELETE",
+                "/hsm/v2/State/Components/FAKE",
+                None,
+                400,
+                Want::Problem("invalid xname"),
+            ),
+            patch(
+                "/FAKE/StateData",
+                json!({"State": "On"}),
+                "invalid xname ID",
+            ),
+            patch("/FAKE/FlagOnly", json!({"Flag": "OK"}), "invalid xname ID"),
+            patch(
+                "/FAKE/Enabled",
+                json!({"Enabled": true}),
+                "invalid xname ID",
+            ),
+            patch(
+                "/FAKE/SoftwareStatus",
+                json!({"SoftwareStatus": "x"}),
+                "invalid xname ID",
+            ),
+            patch("/FAKE/NID", json!({"NID": 3}), "invalid xname ID"),
+            patch(
+                "/BulkStateData",
+                json!({"ComponentIDs": ["FAKE"], "State": "On"}),
+                "invalid xname ID",
+            ),
+            patch(
+                "/BulkFlagOnly",
+                json!({"ComponentIDs": ["x1c0s0b0n0", "FAKE"], "Flag": "OK"}),
+                "invalid xname ID",
+            ),
+            patch(
+                "/BulkSoftwareStatus",
+                json!({"ComponentIDs": ["FAKE"], "SoftwareStatus": "x"}),
+                "invalid xname ID",
+            ),
+            patch("/BulkEnabled", json!({"Enabled": true}), "Missing IDs"),
+            // S6.
+            row(
+                "GET",
+                "/hsm/v2/State/Components/ByNID/FAKE",
+                None,
+                400,
+                Want::Problem("a required argument was not an integer"),
+            ),
+            row(
+                "POST",
+                "/hsm/v2/State/Components/ByNID/Query",
+                Some(json!({"NIDRanges": ["FAKE"]})),
+                400,
+                Want::Problem("bad query param: a required argument was not an integer"),
+            ),
+            row(
+                "POST",
+                "/hsm/v2/State/Components/ByNID/Query",
+                Some(json!({"NIDRanges": []})),
+                400,
+                Want::Problem("Missing NID ranges"),
+            ),
+            patch(
+                "/x1c0s0b0n0/StateData",
+                json!({"State": "FAKE"}),
+                "Argument was not a valid HMS State",
+            ),
+            patch(
+                "/BulkStateData",
+                json!({"ComponentIDs": ["x1c0s0b0n0"], "State": "FAKE"}),
+                "Argument was not a valid HMS State",
+            ),
+            patch("/x1c0s0b0n0/StateData", json!({}), "Missing State"),
+            patch(
+                "/x1c0s0b0n0/FlagOnly",
+                json!({"Flag": "FAKE"}),
+                "a required argument did not match any valid input",
+            ),
+            patch(
+                "/x1c0s0b0n0/Role",
+                json!({"Role": "FAKE"}),
+                "a required argument did not match any valid input",
+            ),
+            patch("/x1c0s0b0n0/FlagOnly", json!({}), "Missing Flag"),
+            patch("/x1c0s0b0n0/Role", json!({}), "Missing Role"),
+            patch("/x1c0s0b0n0/Enabled", json!({}), "Missing Enabled field"),
+            patch(
+                "/x1c0s0b0n0/SoftwareStatus",
+                json!({}),
+                "Missing SoftwareStatus",
+            ),
+            patch("/x1c0s0b0n0/NID", json!({}), "Missing NID"),
+            // S7: "" is no NID in BulkNID; rejected before the look-up.
+            row(
+                "PATCH",
+                "/hsm/v2/State/Components/BulkNID",
+                Some(json!({"Components": [{"ID": "x9999c7s9b8n7", "NID": ""}]})),
+                400,
+                Want::Any,
+            ),
+            row(
+                "PATCH",
+                "/hsm/v2/State/Components/BulkNID",
+                Some(json!({"Components": []})),
+                400,
+                Want::Problem("Missing Components"),
+            ),
+            // Query: IDs required, filters checked in OpenCHAMI's words.
+            row(
+                "POST",
+                "/hsm/v2/State/Components/Query",
+                Some(json!({"ComponentIDs": []})),
+                400,
+                Want::Problem("Missing IDs"),
+            ),
+            row(
+                "POST",
+                "/hsm/v2/State/Components/Query",
+                Some(json!({"ComponentIDs": ["FAKE"]})),
+                400,
+                Want::Problem("bad query param: Argument was not a valid xname ID"),
+            ),
+            row(
+                "GET",
+                "/hsm/v2/State/Components/Query/FAKE",
+                None,
+                400,
+                Want::Problem("bad query param: Argument was not a valid xname ID"),
+            ),
+        ],
+    )
+    .await;
+    // Nothing above changed the component.
+    let (_, c) = get_json(smd.at("/hsm/v2/State/Components/x1c0s0b0n0")).await;
+    assert_eq!(
+        (c["State"].as_str(), c["NID"].as_i64()),
+        (Some("On"), Some(1))
+    );
+}
+
+/// What OpenCHAMI accepts that we used to refuse (S13, S27, S28, S29).
+#[tokio::test]
+async fn component_inputs_openchami_accepts() {
+    let smd = spawn_smd().await;
+    // S13: partition xnames are components (type Partition).
+    let res = post_components(
+        &smd.url,
+        json!({"Components": [
+            {"ID": "p9999.9996", "State": "On"},
+            {"ID": "P9999", "State": "On"}
+        ]}),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let (s, c) = get_json(smd.at("/hsm/v2/State/Components/p9999.9996")).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        c,
+        json!({"ID": "p9999.9996", "Type": "Partition", "State": "On", "Flag": "OK", "Enabled": true})
+    );
+    let (_, b) = get_json(smd.at("/hsm/v2/State/Components?type=Partition")).await;
+    let ids: Vec<&str> = b["Components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["p9999", "p9999.9996"]);
+
+    // S28: Flag "Warn" is Warning; the whole batch is created.
+    let res = post_components(
+        &smd.url,
+        json!({"Components": [
+            {"ID": "x9999c7s9b9n0", "State": "On", "Flag": "Warn", "NID": 9999999990_i64},
+            {"ID": "x9999c7s9b9n1", "State": "On", "NID": 9999999998_i64}
+        ]}),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let (s, c) = get_json(smd.at("/hsm/v2/State/Components/ByNID/9999999990")).await;
+    assert_eq!((s, c["Flag"].as_str()), (200, Some("Warning")));
+    let (s, _) = get_json(smd.at("/hsm/v2/State/Components/ByNID/9999999998")).await;
+    assert_eq!(s, 200);
+
+    // S27: a forced POST overwrites Class too.
+    post_components(
+        &smd.url,
+        json!({"Components": [{"ID": "x9999c7s9b9", "State": "On", "Class": "River", "Arch": "X86"}]}),
+    )
+    .await;
+    let res = post_components(
+        &smd.url,
+        json!({"Components": [{"ID": "x9999c7s9b9", "State": "Ready", "Class": "Mountain",
+               "Arch": "ARM", "NetType": "Sling", "Subtype": "s", "Flag": "Alert"}], "Force": true}),
+    )
+    .await;
+    assert_eq!(res.status(), 204);
+    let (_, c) = get_json(smd.at("/hsm/v2/State/Components/x9999c7s9b9")).await;
+    assert_eq!(
+        c,
+        json!({"ID": "x9999c7s9b9", "Type": "NodeBMC", "State": "Ready", "Flag": "Alert",
+               "Enabled": true, "Subtype": "s", "NetType": "Sling", "Arch": "ARM", "Class": "Mountain"})
+    );
+    let (_, b) = get_json(smd.at("/hsm/v2/State/Components?class=Mountain")).await;
+    assert_eq!(b["Components"][0]["ID"], "x9999c7s9b9");
+
+    // S29: Query filter lists are strings (Enabled ["true"], NID ["…"]).
+    for body in [
+        json!({"ComponentIDs": ["x9999c7s9b9n0", "x9999c7s9b9n1"], "Enabled": ["true"]}),
+        json!({"ComponentIDs": ["x9999c7s9b9n0", "x9999c7s9b9n1"], "enabled": [true],
+               "NID": ["9999999990", 9999999998_i64], "state": ["On"], "type": ["Node"]}),
+    ] {
+        let res = client()
+            .post(smd.at("/hsm/v2/State/Components/Query"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{body}");
+        let b: Value = res.json().await.unwrap();
+        assert_eq!(b["Components"].as_array().unwrap().len(), 2, "{body}");
+    }
+    let res = client()
+        .post(smd.at("/hsm/v2/State/Components/Query"))
+        .json(&json!({"ComponentIDs": ["x9999c7s9b9n0", "x9999c7s9b9n1"], "NID": ["9999999998"]}))
+        .send()
+        .await
+        .unwrap();
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["Components"][0]["ID"], "x9999c7s9b9n1");
+    assert_eq!(b["Components"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -260,12 +593,13 @@ async fn get_put_delete_one() {
         json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such xname."})
     );
 
+    // A malformed xname in a look-up is a miss, as in OpenCHAMI.
     let res = client()
         .get(smd.at("/hsm/v2/State/Components/x1c0s0b0q9"))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 404);
 
     let res = client()
         .put(smd.at("/hsm/v2/State/Components/x0001c0s0b0n0"))

@@ -106,6 +106,48 @@ async fn posted_endpoint_is_walked_into_components_endpoints_and_interfaces() {
     assert_eq!(ep["Password"], "", "passwords are not returned: {ep}");
     assert_eq!(ep["User"], "admin");
 
+    // S33: the services the BMC's root links are its ServiceEndpoints, as
+    // OpenCHAMI's discovery stores them (the simulator links AccountService
+    // and SessionService).
+    let (s, b) = get(&smd, "/hsm/v2/Inventory/ServiceEndpoints").await;
+    assert_eq!(s, 200);
+    let fq = fqdn(&sim);
+    let seps = b["ServiceEndpoints"].as_array().unwrap();
+    let types: Vec<&str> = seps
+        .iter()
+        .map(|s| s["RedfishType"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["AccountService", "SessionService"], "{b}");
+    let sep = &seps[1];
+    assert_eq!(
+        (
+            &sep["RedfishEndpointID"],
+            &sep["RedfishType"],
+            &sep["OdataID"],
+            &sep["RedfishEndpointFQDN"],
+            &sep["RedfishURL"],
+        ),
+        (
+            &json!(BMC),
+            &json!("SessionService"),
+            &json!("/redfish/v1/SessionService"),
+            &json!(fq),
+            &json!(format!("{fq}/redfish/v1/SessionService")),
+        )
+    );
+    assert!(
+        !sep["UUID"].as_str().unwrap_or_default().is_empty(),
+        "{sep}"
+    );
+    assert_eq!(sep["ServiceInfo"]["SessionTimeout"], 1800, "{sep}");
+    assert!(sep["ServiceInfo"].get("@odata.id").is_none(), "{sep}");
+    let (s, b) = get(
+        &smd,
+        &format!("/hsm/v2/Inventory/ServiceEndpoints/SessionService/RedfishEndpoints/{BMC}"),
+    )
+    .await;
+    assert_eq!((s, &b["RedfishType"]), (200, &json!("SessionService")));
+
     let (_, comps) = get(&smd, "/hsm/v2/State/Components").await;
     assert_eq!(
         node_ids(&comps),
@@ -303,4 +345,31 @@ async fn discover_errors_match_hsm() {
     let (status, p) = get(&smd, "/hsm/v2/Inventory/DiscoveryStatus/7").await;
     assert_eq!(status, 404, "{p}");
     assert_eq!(p["detail"], "no such DiscoveryStatus ID.");
+}
+
+/// S24: a PUT answers the record as stored, before its walk starts (OpenCHAMI
+/// discovers in a goroutine after answering); later GETs show the walk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_answers_before_discovery_starts() {
+    let sim = sim(1).await;
+    let smd = spawn_smd_with(|c| c.enable_discovery = true).await;
+    post_endpoint(&smd, &sim, "password", false).await;
+    let res = reqwest::Client::new()
+        .put(smd.at(&format!("{RFEP}/{BMC}")))
+        .json(
+            &json!({"ID": BMC, "FQDN": fqdn(&sim), "User": "admin", "Password": "password",
+                      "Enabled": true, "RediscoverOnUpdate": true}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let ep: Value = res.json().await.unwrap();
+    assert_eq!(
+        ep["DiscoveryInfo"],
+        json!({"LastDiscoveryStatus": "NotYetQueried"}),
+        "{ep}"
+    );
+    let ep = wait_for_walk(&smd).await;
+    assert_eq!(ep["DiscoveryInfo"]["LastDiscoveryStatus"], "DiscoverOK");
 }

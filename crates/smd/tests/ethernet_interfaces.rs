@@ -80,12 +80,17 @@ async fn post_get_filter_patch_delete() {
         ("MACAddress=A4:BF:01:38:EE:65", 1),
         ("macaddress=a4bf0138ee66", 1),
         ("ComponentID=x1000c1s7b0n0", 1),
+        // S8: an empty ComponentID selects the interfaces of no component.
+        ("ComponentID=", 0),
+        ("ComponentID=&ComponentID=x1000c1s7b0n0", 1),
         ("Type=Node", 1),
         ("type=NodeBMC", 1),
         ("type=Node&type=NodeBMC", 2),
         ("IPAddress=172.16.0.11", 1),
         ("Network=NMN", 1),
         ("IPAddress=10.0.0.1", 0),
+        // Not a MAC: OpenCHAMI does not validate the filter; nothing matches.
+        ("MACAddress=zz", 0),
         ("OlderThan=2000-01-01T00:00:00Z", 0),
         ("NewerThan=2000-01-01T00:00:00Z", 2),
     ] {
@@ -94,7 +99,6 @@ async fn post_get_filter_patch_delete() {
         assert_eq!(b.as_array().unwrap().len(), n, "{q}: {b}");
     }
     for q in [
-        "MACAddress=zz",
         "IPAddress=300.1.1.1",
         "Type=Bogus",
         "ComponentID=q",
@@ -107,6 +111,22 @@ async fn post_get_filter_patch_delete() {
             .unwrap();
         assert_eq!(res.status(), 400, "{q}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    for (q, detail) in [
+        ("ComponentID=BADID", "Invalid CompID."),
+        ("Type=Bogus", "Invalid HMS type."),
+    ] {
+        let res = client()
+            .get(smd.at(&format!("{BASE}?{q}")))
+            .send()
+            .await
+            .unwrap();
+        let b: Value = res.json().await.unwrap();
+        assert_eq!(
+            b,
+            json!({"type": "about:blank", "title": "Bad Request", "status": 400, "detail": detail}),
+            "{q}"
+        );
     }
 
     // One, by any MAC spelling.

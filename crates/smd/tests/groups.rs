@@ -288,17 +288,39 @@ async fn group_errors() {
         client()
             .patch(smd.at("/hsm/v2/groups/nope"))
             .json(&json!({"description": "x"})),
+    ] {
+        let (s, b) = send(req).await;
+        assert_eq!((s, b["detail"].as_str()), (404, Some("no such group.")));
+    }
+    // The members routes name it, as OpenCHAMI (S11).
+    for req in [
         client()
             .post(smd.at("/hsm/v2/groups/nope/members"))
             .json(&json!({ "id": N1 })),
         client().delete(smd.at(&format!("/hsm/v2/groups/nope/members/{N1}"))),
     ] {
         let (s, b) = send(req).await;
-        assert_eq!((s, b["detail"].as_str()), (404, Some("no such group.")));
+        assert_eq!(
+            (s, b["detail"].as_str()),
+            (404, Some("No such group: nope"))
+        );
+    }
+    // A malformed member xname (S5).
+    for req in [
+        client()
+            .post(smd.at("/hsm/v2/groups/nope/members"))
+            .json(&json!({ "id": "FAKE" })),
+        client().delete(smd.at("/hsm/v2/groups/nope/members/FAKE")),
+    ] {
+        let (s, b) = send(req).await;
+        assert_eq!((s, b["detail"].as_str()), (400, Some("invalid xname ID")));
     }
     // 400s: bad label in the path, bad member bodies, bad tags in PATCH.
     for (req, needle) in [
-        (client().get(smd.at("/hsm/v2/groups/a%20b")), "label"),
+        (
+            client().get(smd.at("/hsm/v2/groups/a%20b")),
+            "Invalid group label.",
+        ),
         (
             client()
                 .post(smd.at("/hsm/v2/groups/g/members"))
@@ -319,7 +341,7 @@ async fn group_errors() {
         ),
         (
             client().delete(smd.at("/hsm/v2/groups/g/members/foo")),
-            "foo",
+            "invalid xname ID",
         ),
         (
             client()
@@ -329,7 +351,7 @@ async fn group_errors() {
         ),
         (
             client().get(smd.at("/hsm/v2/groups?tag=a%20b")),
-            "bad query param 'tag'",
+            "Invalid tag.",
         ),
     ] {
         let (s, b) = send(req).await;
@@ -384,10 +406,14 @@ async fn memberships_and_component_filters() {
     );
     let (_, b) = get_json(smd.at(&format!("/hsm/v2/memberships?id={N3}&type=Node"))).await;
     assert_eq!(b.as_array().unwrap().len(), 1);
+    // OpenCHAMI's doMembershipGet texts.
     let (s, b) = get_json(smd.at("/hsm/v2/memberships/x9c0s0b0n0")).await;
-    assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
-    let (s, _) = get_json(smd.at("/hsm/v2/memberships/bogus")).await;
-    assert_eq!(s, 400);
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (404, Some("No such xname: x9c0s0b0n0"))
+    );
+    let (s, b) = get_json(smd.at("/hsm/v2/memberships/bogus")).await;
+    assert_eq!((s, b["detail"].as_str()), (400, Some("invalid xname")));
     let (s, b) = get_json(smd.at("/hsm/v2/memberships?type=Bogus")).await;
     assert_eq!(s, 400, "{b}");
 
@@ -410,4 +436,45 @@ async fn memberships_and_component_filters() {
     assert_eq!(ids(&b), [N1]);
     let (_, b) = get_json(smd.at("/hsm/v2/State/Components?partition=p2")).await;
     assert_eq!(ids(&b), Vec::<String>::new());
+}
+
+/// S10: `/groups/{label}[/members]?partition=` keeps only the members also
+/// in that partition (`NULL`: in no partition).
+#[tokio::test]
+async fn group_members_filtered_by_partition() {
+    let smd = spawn_smd().await;
+    components(&smd, &[N1, N2, N3]).await;
+    for (path, body) in [
+        (
+            "/hsm/v2/groups",
+            json!({"label": "hsmtestgroup1", "members": {"ids": [N1, N2, N3]}}),
+        ),
+        (
+            "/hsm/v2/partitions",
+            json!({"name": "p98", "members": {"ids": [N2]}}),
+        ),
+        (
+            "/hsm/v2/partitions",
+            json!({"name": "p97", "members": {"ids": [N3]}}),
+        ),
+    ] {
+        let (s, b) = send(client().post(smd.at(path)).json(&body)).await;
+        assert_eq!(s, 201, "{b}");
+    }
+    let (s, b) = get_json(smd.at("/hsm/v2/groups/hsmtestgroup1?partition=p98")).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["members"], json!({"ids": [N2]}));
+    let (s, b) = get_json(smd.at("/hsm/v2/groups/hsmtestgroup1/members?partition=P98")).await;
+    assert_eq!((s, b), (200, json!({"ids": [N2]})));
+    let (_, b) = get_json(smd.at("/hsm/v2/groups/hsmtestgroup1/members?partition=NULL")).await;
+    assert_eq!(b, json!({"ids": [N1]}));
+    let (_, b) = get_json(smd.at("/hsm/v2/groups/hsmtestgroup1/members?partition=p1")).await;
+    assert_eq!(b, json!({"ids": []}));
+    let (_, b) = get_json(smd.at("/hsm/v2/groups/hsmtestgroup1/members")).await;
+    assert_eq!(b, json!({"ids": [N1, N2, N3]}));
+    let (s, b) = get_json(smd.at("/hsm/v2/groups/hsmtestgroup1?partition=a%20b")).await;
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (400, Some("Invalid partition name."))
+    );
 }

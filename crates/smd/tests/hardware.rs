@@ -1,8 +1,11 @@
 //! Inventory/Hardware, Inventory/HardwareByFRU and their History, through
 //! HTTP; and the hardware inventory magellan's payload creates.
 
+mod support;
+
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
+use support::{check, row, Want};
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
@@ -124,57 +127,104 @@ async fn locations_post_get_filter_delete() {
     let (_, b) = get(smd.at(&format!("{HW}?partition=p1&type=Memory"))).await;
     assert_eq!(ids(&b), ["x1c0s0b0n0d0"]);
 
-    // Bad input: 400 naming what is wrong.
-    for (q, field) in [
-        ("id=nope", "'id'"),
-        ("type=Bogus", "'type'"),
-        ("id=x1c0s0b0n0&children=maybe", "'children'"),
-    ] {
-        let (s, b) = get(smd.at(&format!("{HW}?{q}"))).await;
-        assert_eq!(s, 400, "{q}");
-        assert!(b["detail"].as_str().unwrap().contains(field), "{q}: {b}");
-    }
-    let (s, b) = get(smd.at(&format!("{HW}/x1c0s0b0n7"))).await;
-    assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
-    let (s, _) = get(smd.at(&format!("{HW}/not-an-xname"))).await;
-    assert_eq!(s, 400);
+    // Bad input: OpenCHAMI's 400s (S12).
+    let bad = |q: &str, detail: &'static str| {
+        row("GET", format!("{HW}?{q}"), None, 400, Want::Problem(detail))
+    };
+    check(
+        &smd.url,
+        &[
+            bad("id=FAKE", "Invalid xname"),
+            bad("type=FAKE", "Invalid HMS type"),
+            row(
+                "GET",
+                format!("{HW}/Query/FAKE"),
+                None,
+                400,
+                Want::Problem("Invalid xname"),
+            ),
+            // A malformed xname in a look-up is a miss (S4).
+            row(
+                "GET",
+                format!("{HW}/not-an-xname"),
+                None,
+                404,
+                Want::Problem("no such xname."),
+            ),
+            row(
+                "DELETE",
+                format!("{HW}/FAKE"),
+                None,
+                404,
+                Want::Problem("no such xname."),
+            ),
+            row(
+                "GET",
+                format!("{HW}/x1c0s0b0n7"),
+                None,
+                404,
+                Want::Problem("no such xname."),
+            ),
+            // S30: chi falls through to the FRU-ID delete.
+            row(
+                "DELETE",
+                format!("{FRU}/History/"),
+                None,
+                404,
+                Want::Problem("no such FRU ID."),
+            ),
+        ],
+    )
+    .await;
+    let (s, b) = get(smd.at(&format!("{HW}?id=x1c0s0b0n0&children=maybe"))).await;
+    assert_eq!(s, 400, "{b}");
+    assert!(b["detail"].as_str().unwrap().contains("'children'"), "{b}");
 
-    // POST errors: nothing is written.
-    for (body, detail) in [
-        (
-            json!({"Hardware": [{"ID": "x1c0s0b0n0d1", "PopulatedFRU": {"MemoryFRUInfo": {}}}]}),
-            "Hardware[0].MemoryLocationInfo: missing",
-        ),
-        (
-            json!({"Hardware": [{"ID": "x1c0s0b0n0d1", "MemoryLocationInfo": {}}]}),
-            "Hardware[0].PopulatedFRU: missing",
-        ),
-        (
-            json!({"Hardware": [dimm("x1c0s0b0n0d1", "A"), {"ID": "x1c0s0b0n0d2", "MemoryLocationInfo": {},
-                 "PopulatedFRU": {"ProcessorFRUInfo": {}}}]}),
-            "Hardware[1].PopulatedFRU.MemoryFRUInfo: missing",
-        ),
-        (
-            json!({"Hardware": [{"ID": "x1c0s0b0", "NodeBMCLocationInfo": {}}]}),
-            "Hardware[0].PopulatedFRU: missing",
-        ),
-        (
-            json!({"Hardware": [{"ID": "x1c0s0b0n0d1", "Type": "Node"}]}),
-            "Hardware[0].Type: 'Node' does not match",
-        ),
-        (
-            json!({"Hardware": [{"ID": "x1c0s0b0n0i0"}]}),
-            "Hardware[0].ID: 'x1c0s0b0n0i0' is a NodeNic",
-        ),
-        (
-            json!({"Hardware": [{"ID": "bad"}]}),
-            "Hardware[0].ID: invalid xname",
-        ),
-        (json!({"Hardware": "x"}), "Hardware"),
+    // POST errors, OpenCHAMI's texts (S12); nothing is written.
+    let post =
+        |body: Value, detail: &'static str| row("POST", HW, Some(body), 400, Want::Problem(detail));
+    check(
+        &smd.url,
+        &[
+            post(
+                json!({"Hardware": [{"ID": "x1c0s0b0n0d1", "PopulatedFRU": {"MemoryFRUInfo": {}}}]}),
+                "Component location info is empty",
+            ),
+            post(
+                json!({"Hardware": [{"ID": "x1c0s0b0n0d1", "MemoryLocationInfo": {}}]}),
+                "PopulatedFRU must be populated",
+            ),
+            post(
+                json!({"Hardware": [{"ID": "x1c0s0b0n0d1"}]}),
+                "PopulatedFRU must be populated",
+            ),
+            post(
+                json!({"Hardware": [dimm("x1c0s0b0n0d1", "A"), {"ID": "x1c0s0b0n0d2", "MemoryLocationInfo": {},
+                     "PopulatedFRU": {"ProcessorFRUInfo": {}}}]}),
+                "FRU info is empty",
+            ),
+            post(
+                json!({"Hardware": [{"ID": "x1c0s0b0", "PopulatedFRU": {"NodeBMCFRUInfo": {}}}]}),
+                "Component location info is empty",
+            ),
+            post(
+                json!({"Hardware": [{"ID": "x1c0s0e0", "NodeEnclosureLocationInfo": {},
+                     "PopulatedFRU": {}}]}),
+                "FRU info is empty",
+            ),
+            post(json!({"Hardware": [{"ID": "bad"}]}), "ID is empty or not a valid xname"),
+            post(json!({"Hardware": [{"ID": ""}]}), "ID is empty or not a valid xname"),
+            post(json!({"Hardware": [{}]}), "ID is empty or not a valid xname"),
+        ],
+    )
+    .await;
+    for body in [
+        json!({"Hardware": [{"ID": "x1c0s0b0n0d1", "Type": "Node"}]}),
+        json!({"Hardware": [{"ID": "x1c0s0b0n0i0"}]}),
+        json!({"Hardware": "x"}),
     ] {
         let (s, b) = send(client().post(smd.at(HW)).json(&body)).await;
-        assert_eq!(s, 400, "{body}");
-        assert!(b["detail"].as_str().unwrap().contains(detail), "{b}");
+        assert_eq!(s, 400, "{body}: {b}");
     }
     let (s, b) = send(client().post(smd.at(HW)).body("{not json")).await;
     assert_eq!(s, 400, "{b}");
@@ -300,8 +350,8 @@ async fn query_lays_out_the_hierarchy() {
     for (rest, field) in [
         ("s0?format=Nested", "'format'"),
         ("s0?parents=sure", "'parents'"),
-        ("s0?type=Nope", "'type'"),
-        ("zz9", "invalid xname"),
+        ("s0?type=Nope", "Invalid HMS type"),
+        ("zz9", "Invalid xname"),
     ] {
         let (s, b) = get(q(rest)).await;
         assert_eq!(s, 400, "{rest}");
@@ -485,8 +535,9 @@ async fn history_routes() {
     );
     let (s, _) = send(client().delete(smd.at(&format!("{HW}/History")))).await;
     assert_eq!(s, 404);
-    let (s, _) = send(client().delete(smd.at(&format!("{FRU}/History")))).await;
-    assert_eq!(s, 405);
+    // As OpenCHAMI, whose router takes it for a FRU-ID delete (S30).
+    let (s, b) = send(client().delete(smd.at(&format!("{FRU}/History")))).await;
+    assert_eq!((s, b["detail"].as_str()), (404, Some("no such FRU ID.")));
 }
 
 /// magellan's payload for one BMC with one node: 2 CPUs, 2 DIMMs, a NIC.

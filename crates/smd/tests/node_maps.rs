@@ -1,7 +1,10 @@
 //! /Defaults/NodeMaps, and the defaults they give new nodes.
 
+mod support;
+
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
+use support::{check, row, Want};
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
@@ -89,67 +92,204 @@ async fn node_maps_crud() {
     );
 }
 
+/// S18: OpenCHAMI's texts, word for word.
 #[tokio::test]
 async fn node_map_errors() {
     let smd = spawn_smd().await;
-    for (body, needle) in [
-        (json!({"NodeMaps": [{"NID": 1}]}), "NodeMaps[0].ID: missing"),
-        (
-            json!({"NodeMaps": [{"ID": "x0c0s1b0", "NID": 1}]}),
-            "NodeMaps[0].ID: xname ID 'x0c0s1b0' is not a node",
-        ),
-        (
-            json!({"NodeMaps": [{"ID": "bogus", "NID": 1}]}),
-            "NodeMaps[0].ID",
-        ),
-        (
-            json!({"NodeMaps": [{"ID": "x0c0s1b0n0"}]}),
-            "NodeMaps[0].NID: missing",
-        ),
-        (
-            json!({"NodeMaps": [{"ID": "x0c0s1b0n0", "NID": 0}]}),
-            "NID '0' is out of range",
-        ),
-        (
-            json!({"NodeMaps": [{"ID": "x0c0s1b0n0", "NID": "x"}]}),
-            "NID",
-        ),
-        (
-            json!({"NodeMaps": [{"ID": "x0c0s1b0n0", "NID": 1, "Role": "Boss"}]}),
-            "Role",
-        ),
-        (json!({"NodeMaps": "no"}), "NodeMaps"),
+    let post = |m: Value, status: u16, detail: &'static str| {
+        row(
+            "POST",
+            BASE,
+            Some(json!({ "NodeMaps": [m] })),
+            status,
+            Want::Problem(detail),
+        )
+    };
+    let put = |id: &str, m: Value, status: u16, detail: &'static str| {
+        row(
+            "PUT",
+            format!("{BASE}/{id}"),
+            Some(m),
+            status,
+            Want::Problem(detail),
+        )
+    };
+    check(
+        &smd.url,
+        &[
+            post(
+                json!({"NID": 1}),
+                400,
+                "couldn't validate map data at idx 0: xname ID '' is invalid or not a node",
+            ),
+            post(
+                json!({"ID": "x0c0s1b0", "NID": 1}),
+                400,
+                "couldn't validate map data at idx 0: xname ID 'x0c0s1b0' is invalid or not a node",
+            ),
+            post(
+                json!({"ID": "bogus", "NID": 1}),
+                400,
+                "couldn't validate map data at idx 0: xname ID 'bogus' is invalid or not a node",
+            ),
+            post(
+                json!({"ID": "x0c0s1b0n0"}),
+                400,
+                "couldn't validate map data at idx 0: NID '0' is out of range",
+            ),
+            post(
+                json!({"ID": "x0c0s1b0n0", "NID": 0}),
+                400,
+                "couldn't validate map data at idx 0: NID '0' is out of range",
+            ),
+            post(
+                json!({"ID": "x0c0s1b0n0", "NID": 1, "Role": "FAKE"}),
+                400,
+                "couldn't validate map data at idx 0: Role 'FAKE' is not valid.",
+            ),
+            post(
+                json!({"ID": "x0c0s1b0n0", "NID": 1, "SubRole": "FAKE"}),
+                400,
+                "couldn't validate map data at idx 0: SubRole 'FAKE' is not valid.",
+            ),
+            // S19: VirtualNodes take node maps too.
+            post(
+                json!({"ID": "x9999c7s9b9n9v0"}),
+                400,
+                "couldn't validate map data at idx 0: NID '0' is out of range",
+            ),
+            put(
+                "FAKE",
+                json!({"NID": 1}),
+                400,
+                "couldn't validate endpoint data: xname ID 'fake' is invalid or not a node",
+            ),
+            put(
+                "x0c0s1b0n0",
+                json!({}),
+                400,
+                "couldn't validate endpoint data: NID '0' is out of range",
+            ),
+            put(
+                "x0c0s1b0n0",
+                json!({"NID": 1, "Role": "FAKE"}),
+                400,
+                "couldn't validate endpoint data: Role 'FAKE' is not valid.",
+            ),
+            put(
+                "x0c0s1b0n0",
+                json!({"NID": 1, "SubRole": "FAKE"}),
+                400,
+                "couldn't validate endpoint data: SubRole 'FAKE' is not valid.",
+            ),
+            put(
+                "x0c0s1b0n0",
+                json!({"ID": "x0c0s2b0n0", "NID": 1}),
+                400,
+                "xname in URL and PUT body do not match",
+            ),
+            row(
+                "DELETE",
+                format!("{BASE}/FAKE"),
+                None,
+                400,
+                Want::Problem("invalid xname"),
+            ),
+            // A malformed xname in a GET look-up is a miss (S4).
+            row(
+                "GET",
+                format!("{BASE}/FAKE"),
+                None,
+                404,
+                Want::Problem("no such xname."),
+            ),
+        ],
+    )
+    .await;
+    // Undecodable: 400.
+    for body in [
+        json!({"NodeMaps": [{"ID": "x0c0s1b0n0", "NID": "x"}]}),
+        json!({"NodeMaps": "no"}),
     ] {
-        let (s, b) = send(client().post(smd.at(BASE)).json(&body)).await;
+        let (s, _) = send(client().post(smd.at(BASE)).json(&body)).await;
         assert_eq!(s, 400, "{body}");
-        assert!(
-            b["detail"].as_str().unwrap().contains(needle),
-            "{body}: {b}"
-        );
     }
     // Same NID on two nodes: 409, nothing written.
     let (s, b) = send(client().post(smd.at(BASE)).json(&json!({"NodeMaps": [
         {"ID": "x0c0s1b0n0", "NID": 5}, {"ID": "x0c0s2b0n0", "NID": 5},
     ]})))
     .await;
-    assert_eq!(s, 409, "{b}");
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (
+            409,
+            Some("operation would conflict with an existing xname ID that has the same NID.")
+        )
+    );
     let (_, b) = get_json(smd.at(BASE)).await;
     assert_eq!(b, json!({"NodeMaps": []}));
-    let (s, b) = send(
-        client()
-            .put(smd.at(&format!("{BASE}/x0c0s1b0n0")))
-            .json(&json!({"ID": "x0c0s2b0n0", "NID": 1})),
-    )
-    .await;
-    assert_eq!(s, 400);
-    assert!(
-        b["detail"].as_str().unwrap().contains("does not match"),
-        "{b}"
-    );
-    let (s, _) = get_json(smd.at(&format!("{BASE}/notanxname"))).await;
-    assert_eq!(s, 400);
     let (s, _) = send(client().patch(smd.at(BASE))).await;
     assert_eq!(s, 405);
+}
+
+/// S19: VirtualNode IDs are node maps like Nodes: create, duplicate NID,
+/// delete.
+#[tokio::test]
+async fn virtual_node_maps() {
+    let smd = spawn_smd().await;
+    const V: &str = "x9999c7s9b9n9v0";
+    check(
+        &smd.url,
+        &[
+            row(
+                "POST",
+                BASE,
+                Some(json!({"NodeMaps": [{"ID": V, "NID": 9999, "Role": "Compute"}]})),
+                200,
+                Want::Json(json!({"code": 0, "message": "Created or modified 1 entries"})),
+            ),
+            row(
+                "GET",
+                format!("{BASE}/{V}"),
+                None,
+                200,
+                Want::Json(json!({"ID": V, "NID": 9999, "Role": "Compute"})),
+            ),
+            row(
+                "PUT",
+                format!("{BASE}/x9999c7s9b9n9v1"),
+                Some(json!({"NID": 9998})),
+                200,
+                Want::Json(json!({"ID": "x9999c7s9b9n9v1", "NID": 9998})),
+            ),
+            row(
+                "POST",
+                BASE,
+                Some(json!({"NodeMaps": [{"ID": "x9999c7s9b9n9v2", "NID": 9999}]})),
+                409,
+                Want::Problem(
+                    "operation would conflict with an existing xname ID that has the same NID.",
+                ),
+            ),
+            row(
+                "PUT",
+                format!("{BASE}/x9999c7s9b9n9v2"),
+                Some(json!({"NID": 9999})),
+                409,
+                Want::Problem(
+                    "operation would conflict with an existing resource that has the same NID",
+                ),
+            ),
+            row(
+                "DELETE",
+                format!("{BASE}/{V}"),
+                None,
+                200,
+                Want::Json(json!({"code": 0, "message": "deleted 1 entry"})),
+            ),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -191,16 +191,47 @@ async fn partition_errors() {
         client()
             .patch(smd.at("/hsm/v2/partitions/nope"))
             .json(&json!({"tags": []})),
+    ] {
+        let (s, b) = send(req).await;
+        assert_eq!((s, b["detail"].as_str()), (404, Some("no such partition.")));
+    }
+    // The members routes name it, as OpenCHAMI (S11).
+    for req in [
         client()
             .post(smd.at("/hsm/v2/partitions/nope/members"))
             .json(&json!({ "id": N1 })),
         client().delete(smd.at(&format!("/hsm/v2/partitions/nope/members/{N1}"))),
     ] {
         let (s, b) = send(req).await;
-        assert_eq!((s, b["detail"].as_str()), (404, Some("no such partition.")));
+        assert_eq!(
+            (s, b["detail"].as_str()),
+            (404, Some("No such partition: nope"))
+        );
     }
-    let (s, _) = get_json(smd.at("/hsm/v2/partitions?partition=a%20b")).await;
-    assert_eq!(s, 400);
+    // A malformed member xname (S5).
+    for req in [
+        client()
+            .post(smd.at("/hsm/v2/partitions/nope/members"))
+            .json(&json!({ "id": "FAKE" })),
+        client().delete(smd.at("/hsm/v2/partitions/nope/members/FAKE")),
+    ] {
+        let (s, b) = send(req).await;
+        assert_eq!((s, b["detail"].as_str()), (400, Some("invalid xname ID")));
+    }
+    // OpenCHAMI's texts for a bad name, in the URL or a filter.
+    for path in [
+        "/hsm/v2/partitions?partition=a%20b",
+        "/hsm/v2/partitions/a%20b",
+    ] {
+        let (s, b) = get_json(smd.at(path)).await;
+        assert_eq!(
+            (s, b["detail"].as_str()),
+            (400, Some("Invalid partition name.")),
+            "{path}"
+        );
+    }
+    let (s, b) = get_json(smd.at("/hsm/v2/partitions?tag=a%20b")).await;
+    assert_eq!((s, b["detail"].as_str()), (400, Some("Invalid tag.")));
     let res = client()
         .delete(smd.at("/hsm/v2/partitions/names"))
         .send()

@@ -67,6 +67,14 @@ async fn power_maps_crud() {
     assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
     let (s, b) = send(client().delete(smd.at(&format!("{BASE}/x0c0s2b0n0")))).await;
     assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
+    // A malformed xname: OpenCHAMI's doPowerMapGet/Delete validate it.
+    for req in [
+        client().get(smd.at(&format!("{BASE}/FAKE"))),
+        client().delete(smd.at(&format!("{BASE}/FAKE"))),
+    ] {
+        let (s, b) = send(req).await;
+        assert_eq!((s, b["detail"].as_str()), (400, Some("invalid xname")));
+    }
     let (s, b) = send(client().delete(smd.at(BASE))).await;
     assert_eq!(
         (s, b),

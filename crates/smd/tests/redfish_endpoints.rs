@@ -1,8 +1,11 @@
 //! Inventory/RedfishEndpoints and magellan's SchemaVersion-1 inventory, and
 //! the ComponentEndpoints / ServiceEndpoints it feeds, through HTTP.
 
+mod support;
+
 use ochami_testkit::{spawn_smd, spawn_smd_with};
 use serde_json::{json, Value};
+use support::{check, row, Want};
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
@@ -406,24 +409,12 @@ async fn plain_endpoints_filters_patch_delete() {
 #[tokio::test]
 async fn bad_endpoints_are_400_naming_the_entry() {
     let smd = spawn_smd().await;
+    // Our own checks beyond OpenCHAMI's (MACs, magellan's inventory, JSON
+    // types) name the field.
     let cases = [
         (
-            json!({"ID": "x1000c1s7b0n0", "FQDN": "n"}),
-            "ID: 'x1000c1s7b0n0' is a Node",
-        ),
-        (json!({"FQDN": "nothing"}), "ID: missing"),
-        (json!({"ID": "bogus"}), "ID: invalid xname 'bogus'"),
-        (
-            json!({"ID": "x1c0s0b0", "IPAddress": "1.2.3"}),
-            "IPAddress: invalid IP address '1.2.3'",
-        ),
-        (
             json!({"ID": "x1c0s0b0", "MACAddr": "xx"}),
-            "MACAddr: invalid MAC address 'xx'",
-        ),
-        (
-            json!({"RedfishEndpoints": [{"ID": "x1c0s0b0"}, {"ID": "x1c0s0b1n0"}]}),
-            "RedfishEndpoints[1].ID:",
+            "couldn't validate endpoint data: invalid MAC address 'xx'",
         ),
         (
             json!({"ID": "x1c0s0b0", "SchemaVersion": 1,
@@ -440,16 +431,223 @@ async fn bad_endpoints_are_400_naming_the_entry() {
         let d = b["detail"].as_str().unwrap();
         assert!(d.contains(needle), "{body}: {d}");
     }
-    // The good first entry of the failed array was not kept.
-    let (_, b) = get_json(smd.at(RFEP)).await;
-    assert_eq!(b, json!({"RedfishEndpoints": []}));
+}
+
+/// S4, S5, S21-S23, S25: OpenCHAMI's answers, word for word.
+#[tokio::test]
+async fn redfish_endpoint_answers_are_openchamis() {
+    let smd = spawn_smd().await;
+    let bad = |method: &'static str, path: &str, body: Option<Value>, detail: &'static str| {
+        row(method, path.to_owned(), body, 400, Want::Problem(detail))
+    };
+    check(
+        &smd.url,
+        &[
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"ID": "foo"})),
+                "couldn't validate endpoint data: foo is not a valid locational xname ID",
+            ),
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"RedfishEndpoints": [{"ID": "foo"}]})),
+                "couldn't validate endpoint data at idx 0: foo is not a valid locational xname ID",
+            ),
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"RedfishEndpoints": [{"ID": "x1c0s0b0"}, {"ID": "x1c0s0b1n0"}]})),
+                "couldn't validate endpoint data at idx 1: xname ID x1c0s0b1n0 has wrong type for RF endpoint: Node",
+            ),
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"FQDN": "nothing"})),
+                "couldn't validate endpoint data: nothing is not a valid locational xname ID",
+            ),
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"Hostname": "a.b"})),
+                "couldn't validate endpoint data: Hostname is not a basename or IP address.",
+            ),
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"ID": "x1c0s0b0", "IPAddress": "1.2.3"})),
+                "couldn't validate endpoint data: IPAddress is not a valid IP address: '1.2.3'",
+            ),
+            // S21: a Hostname the FQDN contradicts.
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"ID": "x9999c7s99b91", "FQDN": "MyFQDN", "Hostname": "MyHostname"})),
+                "couldn't validate endpoint data: host/domain conflicts with FQDN: 'MyHostname' != 'MyFQDN'",
+            ),
+            bad(
+                "POST",
+                RFEP,
+                Some(json!({"RedfishEndpoints": [
+                    {"ID": "x9999c7s99b91", "FQDN": "MyFQDN", "Hostname": "MyHostname"}]})),
+                "couldn't validate endpoint data at idx 0: host/domain conflicts with FQDN: 'MyHostname' != 'MyFQDN'",
+            ),
+            bad(
+                "PUT",
+                &format!("{RFEP}/x9999c7s99b91"),
+                Some(json!({"ID": "x9999c7s99b91", "FQDN": "MyFQDN", "Hostname": "MyHostname"})),
+                "couldn't validate endpoint data: host/domain conflicts with FQDN: 'MyHostname' != 'MyFQDN'",
+            ),
+            // S25.
+            bad(
+                "PUT",
+                &format!("{RFEP}/foo"),
+                Some(json!({})),
+                "couldn't validate endpoint data: foo is not a valid locational xname ID",
+            ),
+            bad(
+                "PUT",
+                &format!("{RFEP}/x1c0s0b0"),
+                Some(json!({"ID": "foo"})),
+                "xname in URL and PUT body do not match",
+            ),
+            bad(
+                "PATCH",
+                &format!("{RFEP}/foo"),
+                Some(json!({"Enabled": true})),
+                "xname in URL is not valid",
+            ),
+            bad(
+                "GET",
+                &format!("{RFEP}?type=foo"),
+                None,
+                "bad query param: Argument was not a valid HMS Type",
+            ),
+            bad(
+                "GET",
+                &format!("{RFEP}?id=foo"),
+                None,
+                "bad query param: Argument was not a valid xname ID",
+            ),
+            bad(
+                "DELETE",
+                &format!("{RFEP}/foo"),
+                None,
+                "Argument was not a valid xname ID",
+            ),
+            // S4: malformed xnames in look-ups are misses.
+            row("GET", format!("{RFEP}/foo"), None, 404, Want::Problem("no such xname.")),
+            row(
+                "GET",
+                format!("{RFEP}/x9999c7s99b91"),
+                None,
+                404,
+                Want::Problem("no such xname."),
+            ),
+            bad(
+                "DELETE",
+                "/hsm/v2/Inventory/ComponentEndpoints/FAKE",
+                None,
+                "Argument was not a valid xname ID",
+            ),
+            row(
+                "GET",
+                "/hsm/v2/Inventory/ComponentEndpoints/FAKE",
+                None,
+                404,
+                Want::Problem("no such xname."),
+            ),
+            row(
+                "GET",
+                "/hsm/v2/Inventory/ServiceEndpoints/UpdateService/RedfishEndpoints/FAKE",
+                None,
+                404,
+                Want::Problem("no such service under redfish endpoint."),
+            ),
+            row(
+                "DELETE",
+                "/hsm/v2/Inventory/ServiceEndpoints/UpdateService/RedfishEndpoints/FAKE",
+                None,
+                404,
+                Want::Problem("no such service under redfish endpoint."),
+            ),
+        ],
+    )
+    .await;
+
+    // S23: only an ID: Hostname stays empty, FQDN is the ID (POST and PUT).
+    let b94 = "x9999c7s99b94";
     let res = client()
-        .put(smd.at(&format!("{RFEP}/x1c0s0b0")))
-        .json(&json!({"ID": "x1c0s0b1"}))
+        .put(smd.at(&format!("{RFEP}/{b94}")))
+        .json(&json!({"ID": b94, "Enabled": true, "RediscoverOnUpdate": false}))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 204);
+    let (_, ep) = get_json(smd.at(&format!("{RFEP}/{b94}"))).await;
+    assert_eq!(
+        ep,
+        json!({"ID": b94, "Type": "NodeBMC", "Hostname": "", "Domain": "", "FQDN": b94,
+               "Enabled": true, "User": "", "Password": "", "RediscoverOnUpdate": false,
+               "DiscoveryInfo": {"LastDiscoveryStatus": "NotYetQueried"}})
+    );
+    let res = post(smd.at(RFEP), &json!({"ID": "x9999c7s99b93"})).await;
+    assert_eq!(res.status(), 201);
+    let (_, ep) = get_json(smd.at(&format!("{RFEP}/x9999c7s99b93"))).await;
+    assert_eq!(
+        (ep["Hostname"].as_str(), ep["FQDN"].as_str()),
+        (Some(""), Some("x9999c7s99b93"))
+    );
+
+    // S22: an 8-octet MAC is stored and shown.
+    let res = client()
+        .patch(smd.at(&format!("{RFEP}/x9999c7s99b93")))
+        .json(&json!({"MACAddr": "ff:ff:ff:ff:ff:ff:ff:ff"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["MACAddr"], "ff:ff:ff:ff:ff:ff:ff:ff");
+    let (_, ep) = get_json(smd.at(&format!("{RFEP}/x9999c7s99b93"))).await;
+    assert_eq!(ep["MACAddr"], "ff:ff:ff:ff:ff:ff:ff:ff");
+
+    // S21: a PATCHed Hostname that contradicts the FQDN: 400 (OpenCHAMI
+    // 500), nothing stored.
+    check(
+        &smd.url,
+        &[
+            row(
+                "PATCH",
+                format!("{RFEP}/x9999c7s99b93"),
+                Some(json!({"Hostname": "MyHostname"})),
+                400,
+                Want::Problem("operation 'PATCH' failed during store"),
+            ),
+            // S25: a FQDN another endpoint has.
+            row(
+                "PATCH",
+                format!("{RFEP}/x9999c7s99b93"),
+                Some(json!({"Hostname": b94, "FQDN": b94})),
+                409,
+                Want::Problem(
+                    "operation would conflict with an existing resource that has the same FQDN",
+                ),
+            ),
+        ],
+    )
+    .await;
+    // Unchanged by both. (The MACAddr PATCH re-derived Hostname from the
+    // FQDN, as OpenCHAMI's NewRedfishEPDescription does on every PATCH.)
+    let (_, ep) = get_json(smd.at(&format!("{RFEP}/x9999c7s99b93"))).await;
+    assert_eq!(
+        (ep["Hostname"].as_str(), ep["FQDN"].as_str()),
+        (Some("x9999c7s99b93"), Some("x9999c7s99b93"))
+    );
+    // The failed POSTs above created nothing.
+    let (_, b) = get_json(smd.at(&format!("{RFEP}?id=x9999c7s99b91"))).await;
+    assert_eq!(b, json!({"RedfishEndpoints": []}));
 }
 
 #[tokio::test]
@@ -468,8 +666,22 @@ async fn component_and_service_endpoint_routes() {
         assert_eq!(s, 200);
         assert_eq!(b["ComponentEndpoints"].as_array().unwrap().len(), n, "{q}");
     }
-    let (s, _) = get_json(smd.at(&format!("{cep}?type=Bogus"))).await;
-    assert_eq!(s, 400);
+    let (s, b) = get_json(smd.at(&format!("{cep}?type=Bogus"))).await;
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (
+            400,
+            Some("bad query param: Argument was not a valid HMS Type")
+        )
+    );
+    let (s, b) = get_json(smd.at(&format!("{cep}?id=foo"))).await;
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (
+            400,
+            Some("bad query param: Argument was not a valid xname ID")
+        )
+    );
     let (s, b) = get_json(smd.at(&format!("{cep}/x9c0s0b0n0"))).await;
     assert_eq!((s, b["detail"].as_str()), (404, Some("no such xname.")));
     let res = client()

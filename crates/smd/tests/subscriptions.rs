@@ -129,7 +129,8 @@ async fn subscription_crud_and_errors() {
     let base = smd.at("/hsm/v2/Subscriptions/SCN");
 
     let (s, b) = send(c.get(&base)).await;
-    assert_eq!((s, b), (200, json!({"SubscriptionList": []})));
+    // Go's nil slice: null, not [] (OpenCHAMI's schema allows only null here).
+    assert_eq!((s, b), (200, json!({"SubscriptionList": null})));
 
     let (s, b) = send(c.post(&base).json(&json!({
         "Subscriber": "bss", "Url": "http://bss:27778/boot/v1/scn",
@@ -295,7 +296,7 @@ async fn subscription_crud_and_errors() {
         (200, Some("2 Subscriptions deleted"))
     );
     let (_, list) = send(c.get(&base)).await;
-    assert_eq!(list, json!({"SubscriptionList": []}));
+    assert_eq!(list, json!({"SubscriptionList": null}));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! HMS enumerations with OpenCHAMI's exact spellings.
 //!
-//! Parsing is case-insensitive; output is always the canonical spelling.
+//! Parsing is case-insensitive (and takes hms-base's aliases, e.g. `Warn` for
+//! the Flag `Warning`); output is always the canonical spelling.
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,7 +18,7 @@ pub struct EnumParseError {
 }
 
 macro_rules! hms_enum {
-    ($(#[$meta:meta])* $name:ident, $kind:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, { $($variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
         pub enum $name {
@@ -45,7 +46,9 @@ macro_rules! hms_enum {
         impl FromStr for $name {
             type Err = EnumParseError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $(if s.eq_ignore_ascii_case($text) { return Ok($name::$variant); })+
+                $(if s.eq_ignore_ascii_case($text) $(|| s.eq_ignore_ascii_case($alias))* {
+                    return Ok($name::$variant);
+                })+
                 Err(EnumParseError {
                     kind: $kind,
                     input: s.to_owned(),
@@ -88,7 +91,8 @@ hms_enum!(
     Flag, "flag", {
         Unknown => "Unknown",
         Ok => "OK",
-        Warning => "Warning",
+        // hms-base `VerifyNormalizeFlag`: "warn" is Warning.
+        Warning => "Warning" | "Warn",
         Alert => "Alert",
         Locked => "Locked",
     }
@@ -236,6 +240,9 @@ mod tests {
             "Infiniband"
         );
         assert_eq!("hill".parse::<Class>().unwrap().to_string(), "Hill");
+        assert_eq!("Warn".parse::<Flag>().unwrap(), Flag::Warning);
+        assert_eq!("WARN".parse::<Flag>().unwrap().to_string(), "Warning");
+        assert!("Warni".parse::<Flag>().is_err());
         assert_eq!("worker".parse::<SubRole>().unwrap().to_string(), "Worker");
     }
 

@@ -3,6 +3,12 @@
 //! An [`Xname`] is always normalised (lower case, no leading zeros) and always one
 //! of the known HMS shapes, so its [`HmsType`] is known. Ordering is numeric per
 //! segment: `x1c0s0b0n2` sorts before `x1c0s0b0n10`.
+//!
+//! Partition names (`p1`, `p1.2`) are xnames too, of type `Partition`, as in
+//! hms-xname (`^p([0-9]+)(.([0-9]+))?$`); HSM locks and reservations select
+//! components by them. They sit outside the location tree: no parent, and `s0`
+//! does not contain them. They sort by their numbers, among themselves, after
+//! CDUs (`d…`) and before `s0` and cabinets.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -18,6 +24,9 @@ const MAX_LEN: usize = 64;
 /// Letter sequence of an xname → its HMS type. `s` alone means System (`s0`).
 const SHAPES: &[(&str, HmsType)] = &[
     ("s", HmsType::System),
+    // Partitions: `pN` and `pN.M`; the `.` is a segment of its own.
+    ("p", HmsType::Partition),
+    ("p.", HmsType::Partition),
     ("d", HmsType::Cdu),
     ("dw", HmsType::CduMgmtSwitch),
     ("x", HmsType::Cabinet),
@@ -89,6 +98,9 @@ fn max_for(letter: u8) -> u32 {
         b'x' => 9999,
         b'c' => 7,
         b's' | b'd' => 9999,
+        // hms-xname bounds partition numbers by nothing but `[0-9]+`; nine
+        // digits keep them in a u32.
+        b'p' | b'.' => 999_999_999,
         _ => 9999,
     }
 }
@@ -108,7 +120,11 @@ impl Xname {
 
     /// The containing component: `x1000c1s7b0n0` → `x1000c1s7b0`; a cabinet or
     /// CDU → `s0`; `s0` has none.
+    /// A partition has none: it is not a location.
     pub fn parent(&self) -> Option<Xname> {
+        if self.hms_type == HmsType::Partition {
+            return None;
+        }
         match self.segments.len() {
             0 => None,
             1 if self.hms_type == HmsType::System => None,
@@ -122,9 +138,13 @@ impl Xname {
         Xname::from_segments(vec![(b's', 0)])
     }
 
-    /// True if `self` is `other` or contains it (`x1c0` contains `x1c0s0b0n0`).
+    /// True if `self` is `other` or contains it (`x1c0` contains `x1c0s0b0n0`,
+    /// `p1` contains `p1.2`); `s0` contains every location, but no partition.
     pub fn contains(&self, other: &Xname) -> bool {
-        self.hms_type == HmsType::System || other.segments.starts_with(&self.segments)
+        if self.hms_type == HmsType::System {
+            return other.hms_type != HmsType::Partition;
+        }
+        other.segments.starts_with(&self.segments)
     }
 
     /// Append a segment, e.g. `bmc.child('n', 0)` for its first node.
@@ -171,9 +191,12 @@ impl FromStr for Xname {
         let mut i = 0;
         while i < bytes.len() {
             let letter = bytes[i];
-            if !letter.is_ascii_lowercase() {
+            // GOOD: only `.` after `pN`. Rationale: hms-xname's unescaped `.`
+            // matches any character there, but every name it generates is `pN.M`.
+            let partition_dot = letter == b'.' && segments.len() == 1 && bytes[0] == b'p';
+            if !letter.is_ascii_lowercase() && !partition_dot {
                 return Err(fail(if letter.is_ascii_digit() {
-                    "must start with a letter (x for a cabinet, d for a CDU, s0 for the system)"
+                    "must start with a letter (x for a cabinet, d for a CDU, s0 for the system, p for a partition)"
                         .into()
                 } else {
                     format!(
@@ -218,7 +241,7 @@ impl FromStr for Xname {
                 .rev()
                 .find(|k| shape_of(&letters[..*k]).is_some());
             return Err(fail(match good {
-                None => "must start with x (cabinet), d (CDU) or s0 (system)".into(),
+                None => "must start with x (cabinet), d (CDU), s0 (system) or p (partition)".into(),
                 Some(k) => {
                     let prefix = Xname::from_segments(segments[..k].to_vec());
                     format!(
@@ -345,15 +368,22 @@ mod tests {
         ("x1000c7s64b1n7", "x1000c7s64b1n7", HmsType::Node),
         ("x5506c0s172b10", "x5506c0s172b10", HmsType::NodeBmc),
         ("x5506c0s172b10n0", "x5506c0s172b10n0", HmsType::Node),
+        ("p0", "p0", HmsType::Partition),
+        ("p98", "p98", HmsType::Partition),
+        ("P1", "p1", HmsType::Partition),
+        ("p0.0", "p0.0", HmsType::Partition),
+        ("p9999.9996", "p9999.9996", HmsType::Partition),
+        ("p007.010", "p7.10", HmsType::Partition),
+        ("p123456789", "p123456789", HmsType::Partition),
     ];
 
     const INVALID: &[(&str, &str)] = &[
         ("", "invalid xname '': empty"),
         ("x", "invalid xname 'x': 'x' must be followed by a number"),
         ("x1000c", "invalid xname 'x1000c': 'c' must be followed by a number"),
-        ("c1", "invalid xname 'c1': must start with x (cabinet), d (CDU) or s0 (system)"),
-        ("n0", "invalid xname 'n0': must start with x (cabinet), d (CDU) or s0 (system)"),
-        ("1000", "invalid xname '1000': must start with a letter (x for a cabinet, d for a CDU, s0 for the system)"),
+        ("c1", "invalid xname 'c1': must start with x (cabinet), d (CDU), s0 (system) or p (partition)"),
+        ("n0", "invalid xname 'n0': must start with x (cabinet), d (CDU), s0 (system) or p (partition)"),
+        ("1000", "invalid xname '1000': must start with a letter (x for a cabinet, d for a CDU, s0 for the system, p for a partition)"),
         ("s1", "invalid xname 's1': the system is always s0"),
         ("s0x1", "invalid xname 's0x1': 'x' cannot follow s0 (System)"),
         ("x1000n0", "invalid xname 'x1000n0': 'n' cannot follow x1000 (Cabinet)"),
@@ -389,7 +419,20 @@ mod tests {
         ("x1000c1s7b0n0p0p0", "invalid xname 'x1000c1s7b0n0p0p0': 'p' cannot follow x1000c1s7b0n0p0 (Processor)"),
         ("x1000c1s7e0n0", "invalid xname 'x1000c1s7e0n0': 'n' cannot follow x1000c1s7e0 (NodeEnclosure)"),
         ("x1000c1s7b0n0d0x", "invalid xname 'x1000c1s7b0n0d0x': 'x' must be followed by a number"),
-        ("y1", "invalid xname 'y1': must start with x (cabinet), d (CDU) or s0 (system)"),
+        ("y1", "invalid xname 'y1': must start with x (cabinet), d (CDU), s0 (system) or p (partition)"),
+        ("p", "invalid xname 'p': 'p' must be followed by a number"),
+        ("p1.", "invalid xname 'p1.': '.' must be followed by a number"),
+        (".1", "invalid xname '.1': unexpected character '.'"),
+        ("p1.2.3", "invalid xname 'p1.2.3': unexpected character '.'"),
+        ("p1..2", "invalid xname 'p1..2': '.' must be followed by a number"),
+        ("p1x2", "invalid xname 'p1x2': 'x' cannot follow p1 (Partition)"),
+        ("p1.2c3", "invalid xname 'p1.2c3': 'c' cannot follow p1.2 (Partition)"),
+        ("p1c3", "invalid xname 'p1c3': 'c' cannot follow p1 (Partition)"),
+        ("x1000p1", "invalid xname 'x1000p1': 'p' cannot follow x1000 (Cabinet)"),
+        ("x1000.1", "invalid xname 'x1000.1': unexpected character '.'"),
+        ("s0.1", "invalid xname 's0.1': unexpected character '.'"),
+        ("p1234567890", "invalid xname 'p1234567890': number 1234567890 after 'p' is out of range (0-999999999)"),
+        ("p1.1234567890", "invalid xname 'p1.1234567890': number 1234567890 after '.' is out of range (0-999999999)"),
     ];
 
     #[test]
@@ -461,6 +504,32 @@ mod tests {
             got,
             ["x1c0s0b0", "x1c0s0b0n2", "x1c0s0b0n10", "x2c0", "x10c0"]
         );
+    }
+
+    #[test]
+    fn partitions_stand_apart_from_locations() {
+        let p: Xname = "p9999.9996".parse().unwrap();
+        let top: Xname = "p9999".parse().unwrap();
+        assert_eq!(p.parent(), None);
+        assert_eq!(top.parent(), None);
+        assert!(top.contains(&p));
+        assert!(!p.contains(&top));
+        assert!(!Xname::system().contains(&p));
+        assert!(!"p99".parse::<Xname>().unwrap().contains(&p));
+        assert!(p.child('n', 0).is_err());
+        let mut v: Vec<Xname> = ["x1", "s0", "p10", "p9.10", "p9.9", "p9", "d1", "p10.0"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        v.sort();
+        let got: Vec<&str> = v.iter().map(|x| x.as_str()).collect();
+        assert_eq!(
+            got,
+            ["d1", "p9", "p9.9", "p9.10", "p10", "p10.0", "s0", "x1"]
+        );
+        // serde and the HMS type's spelling.
+        assert_eq!(serde_json::to_string(&p).unwrap(), "\"p9999.9996\"");
+        assert_eq!(p.hms_type().to_string(), "Partition");
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! `/boot/v1/bootparameters`: boot parameters per host, MAC, NID or role.
 //!
 //! Deliberately different from OpenCHAMI: GET with nothing stored is `[]`
-//! (not `null`); a GET filter lists only the keys it matched; bad input of
-//! any kind is a 400 naming the field, never a 500.
+//! (not `null`); a GET filter lists only the keys it matched; bad input to a
+//! write is a 400 naming the field, never a 500. A GET filter that names no
+//! possible key (a malformed MAC, a name that is no host) is a miss, 404, as
+//! in OpenCHAMI.
 
 use actix_web::http::header::HeaderName;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, decode_json, ApiJson, Problem, QueryParams};
 use ochami_types::MacAddr;
 
-use crate::model::{fields_of, keys_of, parse_host, BootParams, Key};
+use crate::model::{fields_of, keys_of, parse_host, BootParams, Key, Kind};
 use crate::AppState;
 
 /// The header POST and PUT answer with.
@@ -36,18 +38,33 @@ fn empty(code: actix_web::http::StatusCode, token: Option<&str>) -> HttpResponse
     res.finish()
 }
 
-/// The filter keys from the query (`name`, `mac`, `nid`; repeatable, comma lists).
-fn query_keys(q: &QueryParams) -> Result<BootParams, Problem> {
-    let mut bp = BootParams::default();
+/// The filter of the query (`name`, `mac`, `nid`; repeatable, comma lists):
+/// what was asked for (for the 404's text) and the keys it names. A name or
+/// MAC that cannot be a key is a miss, as OpenCHAMI (which does not validate
+/// look-ups) answers; a NID that is not a number is a 400.
+fn query_keys(q: &QueryParams) -> Result<(BootParams, Vec<Key>), Problem> {
+    let mut asked = BootParams::default();
+    let mut keys = Vec::new();
     for n in q.all("name") {
-        parse_host(n).map_err(|e| Problem::bad_request(format!("bad query param 'name': {e}")))?;
-        bp.hosts.push(n.to_owned());
+        asked.hosts.push(n.to_owned());
+        match parse_host(n) {
+            Ok(h) => keys.push(Key::host(h)),
+            Err(e) => tracing::info!(name = n, reason = %e, "look-up of a name that is no key"),
+        }
     }
-    for m in q.parse_all::<MacAddr>("mac")? {
-        bp.macs.push(m.to_string());
+    for m in q.all("mac") {
+        asked.macs.push(m.to_owned());
+        match m.parse::<MacAddr>() {
+            Ok(mac) => keys.push(Key::mac(mac)),
+            Err(e) => tracing::info!(mac = m, reason = %e, "look-up of a MAC that is no key"),
+        }
     }
-    bp.nids = q.parse_all::<i32>("nid")?;
-    Ok(bp)
+    asked.nids = q.parse_all::<i32>("nid")?;
+    keys.extend(keys_of(&BootParams {
+        nids: asked.nids.clone(),
+        ..Default::default()
+    })?);
+    Ok((asked, keys))
 }
 
 fn not_found_text(bp: &BootParams) -> String {
@@ -87,16 +104,19 @@ pub async fn get(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let mut filter = query_keys(&q)?;
+    let (mut filter, mut keys) = query_keys(&q)?;
     if !body.iter().all(u8::is_ascii_whitespace) {
         let b: BootParams = decode_json(&body)?;
+        keys.extend(keys_of(&b)?);
         filter.hosts.extend(b.hosts);
         filter.macs.extend(b.macs);
         filter.nids.extend(b.nids);
     }
-    let keys = keys_of(&filter)?;
+    let asked = !(filter.hosts.is_empty() && filter.macs.is_empty() && filter.nids.is_empty());
+    // Both spellings: parameters stored under a MAC before SMD knew it still match.
+    let keys = with_resolved(&state, keys).await;
     let configs = state.store.boot_configs().await?;
-    let out: Vec<BootParams> = if keys.is_empty() {
+    let out: Vec<BootParams> = if !asked {
         configs
             .iter()
             .map(|c| c.to_wire(&c.keys.iter().collect::<Vec<_>>()))
@@ -117,6 +137,42 @@ pub async fn get(
     Ok(HttpResponse::Ok()
         .content_type("application/json; charset=UTF-8")
         .json(out))
+}
+
+/// MACs and NIDs SMD knows become the node's xname, as OpenCHAMI's default
+/// (etcd) backend stores and answers them (`hosts:[xname]`); unknown ones stay
+/// as given. (OpenCHAMI's Postgres backend keeps MACs; we follow the one its
+/// clients and tests see by default.)
+async fn resolved(state: &AppState, keys: Vec<Key>) -> Vec<Key> {
+    let resolve = |snap: &crate::smd::Snapshot, k: &Key| -> Option<Key> {
+        let node = match k.kind {
+            Kind::Mac => k.key.parse::<MacAddr>().ok().and_then(|m| snap.by_mac(&m)),
+            Kind::Nid => k.key.parse::<i64>().ok().and_then(|n| snap.by_nid(n)),
+            Kind::Host => return Some(k.clone()),
+        };
+        node.map(|n| Key::host(n.id.clone()))
+    };
+    let mut snap = state.smd.snapshot();
+    // A miss: SMD may know it by now (rate-limited, shared by all misses).
+    if keys.iter().any(|k| resolve(&snap, k).is_none()) && state.smd.refresh(false).await {
+        snap = state.smd.snapshot();
+    }
+    let mut out: Vec<Key> = keys
+        .into_iter()
+        .map(|k| resolve(&snap, &k).unwrap_or(k))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `keys` and what they resolve to.
+async fn with_resolved(state: &AppState, keys: Vec<Key>) -> Vec<Key> {
+    let mut all = resolved(state, keys.clone()).await;
+    all.extend(keys);
+    all.sort();
+    all.dedup();
+    all
 }
 
 fn keys_required(bp: &BootParams) -> Result<Vec<Key>, Problem> {
@@ -140,7 +196,7 @@ pub async fn post(
     state: web::Data<AppState>,
     ApiJson(bp): ApiJson<BootParams>,
 ) -> Result<HttpResponse, Problem> {
-    let keys = keys_required(&bp)?;
+    let keys = resolved(&state, keys_required(&bp)?).await;
     let fields = fields_of(&bp)?;
     let token = uuid::Uuid::new_v4().to_string();
     let result = state.store.create(&keys, &fields, &token).await;
@@ -160,7 +216,7 @@ pub async fn put(
     state: web::Data<AppState>,
     ApiJson(bp): ApiJson<BootParams>,
 ) -> Result<HttpResponse, Problem> {
-    let keys = keys_required(&bp)?;
+    let keys = resolved(&state, keys_required(&bp)?).await;
     let fields = fields_of(&bp)?;
     let token = uuid::Uuid::new_v4().to_string();
     let result = state.store.replace(&keys, &fields, &token).await;
@@ -181,7 +237,7 @@ pub async fn patch(
     state: web::Data<AppState>,
     ApiJson(bp): ApiJson<BootParams>,
 ) -> Result<HttpResponse, Problem> {
-    let keys = keys_required(&bp)?;
+    let keys = resolved(&state, keys_required(&bp)?).await;
     let fields = fields_of(&bp)?;
     let result = state.store.patch(&keys, &fields).await;
     state.params.invalidate();
@@ -190,18 +246,18 @@ pub async fn patch(
 }
 
 /// Forget the named hosts, MACs and NIDs (or, naming none, every config with
-/// the given kernel/initrd).
+/// the given kernel/initrd); 400 when nothing matches, as OpenCHAMI.
 #[utoipa::path(delete, path = "/boot/v1/bootparameters", tag = "bootparameters",
     request_body = BootParams,
     responses(
         (status = 200, description = "deleted"),
-        (status = 400, body = ochami_types::ProblemDetails),
+        (status = 400, description = "bad input, or nothing matched", body = ochami_types::ProblemDetails),
     ))]
 pub async fn delete(
     state: web::Data<AppState>,
     ApiJson(bp): ApiJson<BootParams>,
 ) -> Result<HttpResponse, Problem> {
-    let keys = keys_of(&bp)?;
+    let keys = with_resolved(&state, keys_of(&bp)?).await;
     let kernel = bp.kernel.as_deref().filter(|s| !s.is_empty());
     let initrd = bp.initrd.as_deref().filter(|s| !s.is_empty());
     if keys.is_empty() && kernel.is_none() && initrd.is_none() {
@@ -211,6 +267,13 @@ pub async fn delete(
     }
     let result = state.store.delete(&keys, kernel, initrd).await;
     state.params.invalidate();
-    result?;
+    // As OpenCHAMI's Postgres backend: deleting what is not there fails
+    // (its text, after deleteNodesById finds no node to delete).
+    if result? == 0 {
+        return Err(
+            Problem::bad_request("postgres.Delete: no node IDs specified for deletion")
+                .because("nothing stored matches the request"),
+        );
+    }
     Ok(empty(actix_web::http::StatusCode::OK, None))
 }

@@ -3,10 +3,12 @@
 //! As OpenCHAMI: a known node (see [`crate::smd`]) gets its parameters (xname,
 //! MAC, NID, role, `Default`); an unknown one gets `Unknown-<arch>` when it
 //! said its architecture, else a script that waits and asks again with it.
-//! Deliberately different: a known node without a kernel is a 404 at once
-//! (OpenCHAMI first sends it round the retry loop to end at the same 404);
-//! `BOOTIF=` is added when the node asked by MAC; the referral token is not
-//! put on the kernel line (OpenCHAMI's etcd mode does, its SQL mode does not).
+//! A known node without a kernel is treated as unknown, as OpenCHAMI does:
+//! the first request (no `arch`) gets the chain that asks for it, the second
+//! boots `Unknown-<arch>` or is the 404.
+//! Deliberately different: `BOOTIF=` is added when the node asked by MAC; the
+//! referral token is not put on the kernel line (OpenCHAMI's etcd mode does,
+//! its SQL mode does not, and current OpenCHAMI dropped it).
 
 use actix_web::http::header::{HeaderName, CONTENT_TYPE};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -75,10 +77,11 @@ fn parse(q: &QueryParams) -> Result<Request, Problem> {
             .map(|x| x.as_str().to_owned())
             .unwrap_or_else(|_| v.to_owned())
     });
-    let nid = match present("nid") {
-        Some(_) => q.parse_first::<i64>("nid")?,
-        None => None,
-    };
+    // As OpenCHAMI's getIntParam with default -1 and `nid >= 0`: a NID that
+    // is negative or not an integer is no NID.
+    let nid = present("nid")
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|n| *n >= 0);
     let arch = present("arch").map(str::to_owned);
     if let Some(a) = &arch {
         if !a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
@@ -122,6 +125,35 @@ fn find<'a>(snap: &'a Snapshot, r: &Request) -> Option<&'a Node> {
         snap.by_name(n)
     } else {
         r.nid.and_then(|n| snap.by_nid(n))
+    }
+}
+
+/// A config's kernel, initrd and parameters as the script gives them: with
+/// S3 configured, `s3://` URLs presigned (OpenCHAMI `checkURL` and
+/// `replaceS3Params`), else as stored.
+struct Images {
+    kernel: String,
+    initrd: String,
+    params: String,
+}
+
+impl Images {
+    fn of(cfg: &crate::Config, conf: &crate::model::BootConfig) -> Images {
+        match &cfg.s3 {
+            None => Images {
+                kernel: conf.kernel.clone(),
+                initrd: conf.initrd.clone(),
+                params: conf.params.clone(),
+            },
+            Some(s3) => {
+                let now = chrono::Utc::now();
+                Images {
+                    kernel: s3.url(&conf.kernel, now),
+                    initrd: s3.url(&conf.initrd, now),
+                    params: s3.params(&conf.params, now),
+                }
+            }
+        }
     }
 }
 
@@ -190,15 +222,14 @@ pub async fn bootscript(
             .for_node(node, r.mac)
             .filter(|(c, _)| !c.kernel.is_empty())
         else {
-            return Err(Problem::not_found(format!(
-                "{descr}: this host not configured for booting."
-            )));
+            return unknown_known_node(&state, &bases, &r, node, &table, &descr);
         };
         let chain = script::known_chain(&bases.chain, &ident, r.retry);
+        let img = Images::of(cfg, conf);
         let input = ScriptInput {
-            kernel: &conf.kernel,
-            initrd: &conf.initrd,
-            params: &conf.params,
+            kernel: &img.kernel,
+            initrd: &img.initrd,
+            params: &img.params,
             xname: Some(&node.id),
             nid: node.nid,
             bootif: r.mac.map(|m| m.to_bootif()),
@@ -229,16 +260,64 @@ pub async fn bootscript(
             "Unknown {descr} architecture {arch}: this host not configured for booting."
         )));
     };
+    let img = Images::of(cfg, conf);
     let input = ScriptInput {
-        kernel: &conf.kernel,
-        initrd: &conf.initrd,
-        params: &conf.params,
+        kernel: &img.kernel,
+        initrd: &img.initrd,
+        params: &img.params,
         advertise: &bases.advertise,
         retry_delay: cfg.retry_delay,
         chain: &chain,
         ..Default::default()
     };
     let tag = format!("unknown ({key})");
+    if r.json {
+        return Ok(json_reply(&input, "", &key, &tag));
+    }
+    Ok(text(script::boot_script(&input), &tag))
+}
+
+/// A known node with no kernel to boot, which OpenCHAMI treats as unknown:
+/// without `arch`, the chain that asks for it (naming the node by its MAC,
+/// else its xname); with it, `Unknown-<arch>` (booted without the node's
+/// xname, as OpenCHAMI), else 404 with OpenCHAMI's text.
+fn unknown_known_node(
+    state: &AppState,
+    bases: &Bases,
+    r: &Request,
+    node: &Node,
+    table: &crate::boot::BootTable,
+    descr: &str,
+) -> Result<HttpResponse, Problem> {
+    let cfg = &state.config;
+    let who = match r.mac.or_else(|| node.macs.first().copied()) {
+        Some(m) => Ident::Mac(m.to_string()),
+        None => Ident::Name(node.id.clone()),
+    };
+    let chain = script::unknown_chain(&bases.chain, &who, r.ts);
+    let Some(arch) = &r.arch else {
+        return Ok(text(
+            script::retry_script(cfg.hsm_retrieval_delay, &chain),
+            &format!("{} (unconfigured)", node.id),
+        ));
+    };
+    let key = Key::host(format!("{UNKNOWN_PREFIX}{arch}"));
+    let Some(conf) = table.get(&key).filter(|c| !c.kernel.is_empty()) else {
+        return Err(Problem::not_found(format!(
+            "Unknown {descr} architecture {arch}: this host not configured for booting."
+        )));
+    };
+    let img = Images::of(cfg, conf);
+    let input = ScriptInput {
+        kernel: &img.kernel,
+        initrd: &img.initrd,
+        params: &img.params,
+        advertise: &bases.advertise,
+        retry_delay: cfg.retry_delay,
+        chain: &chain,
+        ..Default::default()
+    };
+    let tag = format!("{} ({key})", node.id);
     if r.json {
         return Ok(json_reply(&input, "", &key, &tag));
     }

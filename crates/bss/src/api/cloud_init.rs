@@ -2,14 +2,16 @@
 //! kernel line): `/meta-data`, `/user-data`, `/phone-home`, at the root as in
 //! OpenCHAMI. The node is named by `?mac=`/`?name=`, else found by the
 //! request's source address (last `X-Forwarded-For` entry, else the peer)
-//! among SMD's EthernetInterfaces.
+//! among SMD's EthernetInterfaces. A source address SMD does not know gets
+//! the `Default` (and `Global`) data, as OpenCHAMI serves it; an unknown
+//! `?mac=`/`?name=` (our addition) is a 404.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
 use ochami_types::MacAddr;
 use serde_json::{Map, Value};
 
-use crate::model::{BootParams, CloudInit, Key, Kind, PhoneHome, GLOBAL_HOST};
+use crate::model::{BootParams, CloudInit, Key, Kind, PhoneHome, DEFAULT_HOST, GLOBAL_HOST};
 use crate::smd::Node;
 use crate::AppState;
 
@@ -44,7 +46,13 @@ fn source_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
     req.peer_addr().map(|a| a.ip())
 }
 
-async fn node_of(req: &HttpRequest, q: &QueryParams, state: &AppState) -> Result<Node, Problem> {
+/// The node asking; `None` when it is known only by a source address SMD
+/// does not know (OpenCHAMI then serves the default data).
+async fn node_of(
+    req: &HttpRequest,
+    q: &QueryParams,
+    state: &AppState,
+) -> Result<Option<Node>, Problem> {
     let mac = match q.first("mac").filter(|m| !m.is_empty()) {
         Some(_) => q.parse_first::<MacAddr>("mac")?,
         None => None,
@@ -57,15 +65,32 @@ async fn node_of(req: &HttpRequest, q: &QueryParams, state: &AppState) -> Result
         _ => ip.and_then(|ip| s.by_ip(&ip).cloned()),
     };
     if let Some(n) = find(&state.smd.snapshot()) {
-        return Ok(n);
+        return Ok(Some(n));
     }
     state.smd.refresh(false).await;
-    find(&state.smd.snapshot()).ok_or_else(|| match (&mac, &name, ip) {
-        (Some(m), _, _) => Problem::not_found(format!("XName not found for MAC {m}")),
-        (None, Some(n), _) => Problem::not_found(format!("XName not found: {n}")),
-        (None, None, Some(ip)) => Problem::not_found(format!("XName not found for IP {ip}")),
-        _ => Problem::not_found("XName not found for IP"),
-    })
+    if let Some(n) = find(&state.smd.snapshot()) {
+        return Ok(Some(n));
+    }
+    match (&mac, &name) {
+        (Some(m), _) => Err(Problem::not_found(format!("XName not found for MAC {m}"))),
+        (None, Some(n)) => Err(Problem::not_found(format!("XName not found: {n}"))),
+        _ => {
+            tracing::info!(ip = ?ip, "cloud-init: no xname for the source address, using default data");
+            Ok(None)
+        }
+    }
+}
+
+/// OpenCHAMI's `generateInstanceID("")` for a node it does not know:
+/// `default-` and 12 random hex digits.
+fn default_instance_id() -> String {
+    let hex: String = uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .chars()
+        .take(12)
+        .collect();
+    format!("default-{hex}")
 }
 
 /// The node's meta-data plus `instance-id`, `local-hostname`, `shasta-type`,
@@ -84,31 +109,45 @@ pub async fn meta_data(
 ) -> Result<HttpResponse, Problem> {
     let node = node_of(&req, &q, &state).await?;
     let table = state.params.get(&state.store).await?;
-    let conf = table.for_node(&node, None).map(|(c, _)| c);
+    let conf = match &node {
+        Some(n) => table.for_node(n, None).map(|(c, _)| c),
+        None => table.get(&Key::host(DEFAULT_HOST)),
+    };
     let mut meta: Map<String, Value> = conf
         .and_then(|c| c.cloud_init.as_ref())
         .and_then(|c| c.meta_data.clone())
         .unwrap_or_default();
-    let token: String = conf
-        .map(|c| c.referral_token.replace('-', ""))
-        .unwrap_or_default()
-        .chars()
-        .take(12)
-        .collect();
-    meta.insert(
-        "instance-id".into(),
-        Value::String(format!("{}-{token:0<12}", node.id)),
-    );
-    meta.insert("local-hostname".into(), Value::String(node.id.clone()));
-    meta.insert("shasta-type".into(), Value::String(node.role.clone()));
-    meta.insert("shasta-role".into(), Value::String(node.sub_role.clone()));
-    if let Some(global) = table
+    match &node {
+        Some(node) => {
+            let token: String = conf
+                .map(|c| c.referral_token.replace('-', ""))
+                .unwrap_or_default()
+                .chars()
+                .take(12)
+                .collect();
+            meta.insert(
+                "instance-id".into(),
+                Value::String(format!("{}-{token:0<12}", node.id)),
+            );
+            // As OpenCHAMI's generateMetaData: configured values win.
+            let mut fill = |k: &str, v: &str| {
+                meta.entry(k).or_insert_with(|| Value::String(v.to_owned()));
+            };
+            fill("local-hostname", &node.id);
+            fill("shasta-type", &node.role);
+            fill("shasta-role", &node.sub_role);
+        }
+        None => {
+            meta.insert("instance-id".into(), Value::String(default_instance_id()));
+        }
+    }
+    // Always there, `{}` when `Global` has none (OpenCHAMI's metaDataGetAPI).
+    let global = table
         .get(&Key::host(GLOBAL_HOST))
         .and_then(|c| c.cloud_init.as_ref())
         .and_then(|c| c.meta_data.clone())
-    {
-        meta.insert("Global".into(), Value::Object(global));
-    }
+        .unwrap_or_default();
+    meta.insert("Global".into(), Value::Object(global));
     let mut out = Value::Object(meta);
     if let Some(path) = q.first("key").filter(|k| !k.is_empty()) {
         for part in path.split('.') {
@@ -127,7 +166,8 @@ pub async fn meta_data(
         ("mac" = Option<String>, Query, description = "node MAC (default: by source IP)"),
         ("name" = Option<String>, Query, description = "node xname (default: by source IP)"),
     ),
-    responses((status = 200, content_type = "text/yaml", body = String), (status = 404, body = ochami_types::ProblemDetails)))]
+    responses((status = 200, content_type = "text/yaml", description = "`#cloud-config` and a YAML mapping", body = Object),
+        (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn user_data(
     req: HttpRequest,
     q: QueryParams,
@@ -135,20 +175,33 @@ pub async fn user_data(
 ) -> Result<HttpResponse, Problem> {
     let node = node_of(&req, &q, &state).await?;
     let table = state.params.get(&state.store).await?;
-    let data: Map<String, Value> = table
-        .for_node(&node, None)
-        .and_then(|(c, _)| c.cloud_init.as_ref())
-        .and_then(|c| c.user_data.clone())
-        .unwrap_or_default();
+    let conf = match &node {
+        Some(n) => table.for_node(n, None).map(|(c, _)| c),
+        None => table.get(&Key::host(DEFAULT_HOST)),
+    };
+    let cloud = conf.and_then(|c| c.cloud_init.as_ref());
+    let mut data: Map<String, Value> = cloud.and_then(|c| c.user_data.clone()).unwrap_or_default();
+    // OpenCHAMI copies the meta-data's local-hostname (the xname unless
+    // configured) into user-data when user-data has none.
+    let hostname = cloud
+        .and_then(|c| c.meta_data.as_ref())
+        .and_then(|m| m.get("local-hostname").cloned())
+        .or_else(|| node.as_ref().map(|n| Value::String(n.id.clone())));
+    if let Some(h) = hostname {
+        data.entry("local-hostname").or_insert(h);
+    }
+    // Empty is `{}`, as Go's yaml.Marshal writes an empty map.
     let yaml = if data.is_empty() {
-        String::new()
+        "{}\n".to_owned()
     } else {
         serde_yaml::to_string(&data)
             .map_err(|e| Problem::internal(format!("cannot write user-data as YAML: {e}")))?
     };
-    state
-        .access
-        .record(&node.id, "user-data", chrono::Utc::now().timestamp());
+    if let Some(node) = &node {
+        state
+            .access
+            .record(&node.id, "user-data", chrono::Utc::now().timestamp());
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/yaml")
         .body(format!("#cloud-config\n{yaml}")))
@@ -168,7 +221,10 @@ pub async fn phone_home(
     state: web::Data<AppState>,
     ApiJson(ph): ApiJson<PhoneHome>,
 ) -> Result<HttpResponse, Problem> {
-    let node = node_of(&req, &q, &state).await?;
+    let Some(node) = node_of(&req, &q, &state).await? else {
+        let ip = source_ip(&req).map(|ip| ip.to_string()).unwrap_or_default();
+        return Err(Problem::not_found(format!("XName not found for IP {ip}")));
+    };
     let table = state.params.get(&state.store).await?;
     // Only parameters of the node itself: writing into a role's or Default's
     // would hand one node's keys to every other.

@@ -151,6 +151,77 @@ async fn put_patch_delete() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(get_all(&s, "").await, (200, json!([])));
+
+    // B7: a DELETE that matches nothing is a 400, as OpenCHAMI's Postgres
+    // backend answers (hosts, NIDs, MACs or kernel alike).
+    for body in [
+        json!({"hosts": ["x1000c1s7b0n0"]}),
+        json!({"hosts": ["x9999c0s2b0n0"], "nids": [2147483647]}),
+        json!({"macs": ["aa:bb:cc:dd:ee:ff"]}),
+        json!({"kernel": "http://h/k1"}),
+    ] {
+        let (status, text) = s.send(Method::DELETE, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {text}");
+        let p: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            p,
+            json!({"type": "about:blank", "title": "Bad Request", "status": 400,
+                   "detail": "postgres.Delete: no node IDs specified for deletion"}),
+            "{body}"
+        );
+    }
+}
+
+/// B10: parameters given by a MAC or NID SMD knows are the node's: stored
+/// under its xname and answered as `hosts:[xname]`, whichever key asks.
+#[tokio::test]
+async fn macs_and_nids_smd_knows_become_the_node() {
+    let s = Stack::new().await;
+    s.node(
+        "x1000c1s7b0n0",
+        1,
+        "Compute",
+        Some("b4:2e:99:a6:61:ee"),
+        "172.16.0.10",
+    )
+    .await;
+    s.refresh().await;
+    let want = |kernel: &str| json!([{"hosts": ["x1000c1s7b0n0"], "kernel": kernel, "cloud-init": empty_cloud_init()}]);
+    s.put(json!({"macs": ["B4:2E:99:A6:61:EE"], "kernel": "http://h/by-mac"}))
+        .await;
+    for q in [
+        "?mac=b4:2e:99:a6:61:ee",
+        "?nid=1",
+        "?name=x1000c1s7b0n0",
+        "",
+    ] {
+        assert_eq!(get_all(&s, q).await, (200, want("http://h/by-mac")), "{q}");
+    }
+    let (status, text) = s
+        .send(
+            Method::POST,
+            json!({"nids": [1], "kernel": "http://h/by-nid"}),
+        )
+        .await;
+    assert_eq!(status, 400, "the node has parameters already: {text}");
+    s.put(json!({"nids": [1], "kernel": "http://h/by-nid"}))
+        .await;
+    assert_eq!(
+        get_all(&s, "?mac=b4:2e:99:a6:61:ee").await,
+        (200, want("http://h/by-nid"))
+    );
+    // A MAC SMD does not know stays a MAC.
+    s.put(json!({"macs": ["aa:bb:cc:dd:ee:09"], "kernel": "http://h/k9"}))
+        .await;
+    let (_, b) = get_all(&s, "?mac=aa:bb:cc:dd:ee:09").await;
+    assert_eq!(b[0]["macs"], json!(["aa:bb:cc:dd:ee:09"]));
+    // Deleting by the MAC deletes the node's parameters.
+    let (status, _) = s
+        .send(Method::DELETE, json!({"macs": ["b4:2e:99:a6:61:ee"]}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = get_all(&s, "?name=x1000c1s7b0n0").await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]
@@ -190,12 +261,27 @@ async fn bad_input_is_a_400_naming_the_field() {
             .await
             .unwrap();
     assert_eq!(res.status(), 400);
-    for q in ["?mac=nope", "?nid=x", "?name=x1000c1"] {
+    let (status, body) = get_all(&s, "?nid=x").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["detail"].as_str().unwrap().contains("bad query param"),
+        "{body}"
+    );
+    // B5/B6: a MAC or name that cannot be a key is a miss, as in OpenCHAMI.
+    for (q, what) in [
+        ("?mac=1notAMac", "MACs"),
+        ("?name=does_not_exist", "Hosts"),
+        ("?name=x1000c1", "Hosts"),
+    ] {
         let (status, body) = get_all(&s, q).await;
-        assert_eq!(status, 400, "{q}");
-        assert!(
-            body["detail"].as_str().unwrap().contains("bad query param"),
-            "{body}"
+        assert_eq!(
+            (status, body),
+            (
+                404,
+                json!({"type": "about:blank", "title": "Not Found", "status": 404,
+                       "detail": format!("Cannot find boot parameters for requested {what}")})
+            ),
+            "{q}"
         );
     }
     let res =

@@ -86,6 +86,17 @@ async fn known_node_by_name_and_nid() {
     assert_eq!(hist[0]["name"], N0);
     assert_eq!(hist[0]["endpoint"], "bootscript");
     assert!(hist[0]["last_epoch"].as_i64().unwrap() > 1_700_000_000);
+    // B14: an endpoint nothing was recorded for is a filter with no match.
+    let res =
+        s.c.get(
+            s.bss
+                .at("/boot/v1/endpoint-history?endpoint=bootscript-bad"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!([]));
 }
 
 #[tokio::test]
@@ -130,8 +141,21 @@ async fn unknown_nodes_and_missing_kernel() {
     let a = s.script("arch=x86_64").await;
     assert_eq!(a.status, 400);
     assert!(a.body.contains("Need a mac=, name=, or nid= parameter"));
-    for bad in ["mac=zz", "nid=one", "retry=x&nid=1", "arch=x86%2064&nid=1"] {
+    for bad in ["mac=zz", "retry=x&nid=1", "arch=x86%2064&nid=1"] {
         assert_eq!(s.script(bad).await.status, 400, "{bad}");
+    }
+    // B2: a NID that is negative or not a number is no NID (OpenCHAMI's
+    // getIntParam default -1 and `nid >= 0`).
+    for q in ["nid=-1", "nid=one", "nid=99999999999999999999"] {
+        let a = s.script(q).await;
+        assert_eq!(a.status, 400, "{q}");
+        let p: Value = serde_json::from_str(&a.body).unwrap();
+        assert_eq!(
+            p,
+            json!({"type": "about:blank", "title": "Bad Request", "status": 400,
+                   "detail": "Need a mac=, name=, or nid= parameter"}),
+            "{q}"
+        );
     }
 
     // Unknown, no arch: wait and ask again with it.
@@ -171,14 +195,46 @@ async fn unknown_nodes_and_missing_kernel() {
         )
     );
 
-    // A known node with no kernel anywhere: 404 saying so.
-    let a = s.script(&format!("name={N0}")).await;
+    // B1: a known node with no kernel of its own is treated as unknown, as
+    // OpenCHAMI does: first the chain that asks for its architecture ...
+    let a = s.script("nid=1&ts=7").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        a.body,
+        format!(
+            "#!ipxe
+sleep 10
+chain {base}/boot/v1/bootscript?name={N0}&arch=${{buildarch}}&ts=7
+
+"
+        )
+    );
+    // ... then Unknown-<arch> when there is one (booted without its xname) ...
+    let a = s.script(&format!("name={N0}&arch=x86_64&ts=7")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.node, format!("{N0} (host Unknown-x86_64)"));
+    assert!(
+        a.body.contains(
+            "kernel --name kernel http://10.1.0.1/discover initrd=initrd console=ttyS0 ds="
+        ),
+        "{}",
+        a.body
+    );
+    assert!(!a.body.contains("xname="), "{}", a.body);
+    // ... else the 404, in OpenCHAMI's words.
+    let a = s.script(&format!("name={N0}&arch=arm64&ts=7")).await;
     assert_eq!(a.status, 404);
     assert_eq!(a.content_type, "application/problem+json");
     let p: Value = serde_json::from_str(&a.body).unwrap();
     assert_eq!(
         p["detail"],
-        format!("{N0}: this host not configured for booting.")
+        format!("Unknown {N0} architecture arm64: this host not configured for booting.")
+    );
+    let a = s.script("nid=1&arch=arm64").await;
+    let p: Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(
+        p["detail"],
+        format!("Unknown NID 1 ({N0}) architecture arm64: this host not configured for booting.")
     );
 }
 
@@ -262,7 +318,8 @@ async fn seed_payload_boots_by_mac_and_survives_smd_going_away() {
     for mac in ["aa:bb:cc:dd:ee:01", "AA-BB-CC-DD-EE-01"] {
         let a = s.script(&format!("mac={mac}")).await;
         assert_eq!(a.status, 200, "{}", a.body);
-        assert_eq!(a.node, format!("{N0} (mac aa:bb:cc:dd:ee:01)"));
+        // Stored under the node's xname: SMD knows the MAC (B10).
+        assert_eq!(a.node, format!("{N0} (host {N0})"));
         assert_eq!(a.body, expected);
     }
 
@@ -290,17 +347,18 @@ async fn seed_payload_boots_by_mac_and_survives_smd_going_away() {
 }
 
 #[tokio::test]
-async fn mac_params_beat_role() {
+async fn mac_params_of_a_known_node_are_its_own() {
     let s = Stack::new().await;
     s.node(N0, 1, "Compute", Some("aa:bb:cc:dd:ee:01"), "172.16.0.10")
         .await;
     s.refresh().await;
     s.put(json!({"hosts": ["Compute"], "kernel": "http://10.1.0.1/compute"}))
         .await;
+    // B10: SMD knows the MAC, so the parameters are the node's (its xname).
     s.put(json!({"macs": ["aa:bb:cc:dd:ee:01"], "kernel": "http://10.1.0.1/mac"}))
         .await;
     let a = s.script("name=x1000c1s7b0n0").await;
-    assert_eq!(a.node, format!("{N0} (mac aa:bb:cc:dd:ee:01)"));
+    assert_eq!(a.node, format!("{N0} (host {N0})"));
     assert!(
         a.body.contains("kernel --name kernel http://10.1.0.1/mac "),
         "{}",

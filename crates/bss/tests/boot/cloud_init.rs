@@ -45,7 +45,8 @@ async fn meta_data_user_data_phone_home_by_name() {
     assert_eq!(res.headers()["content-type"], "text/yaml");
     assert_eq!(
         res.text().await.unwrap(),
-        "#cloud-config\nhostname: n0\nruncmd:\n- echo hi\n"
+        // B9: meta-data's local-hostname is copied in, as OpenCHAMI does.
+        "#cloud-config\nhostname: n0\nlocal-hostname: x1000c1s7b0n0\nruncmd:\n- echo hi\n"
     );
 
     let res = s
@@ -60,9 +61,9 @@ async fn meta_data_user_data_phone_home_by_name() {
     assert_eq!(bp["cloud-init"]["phone-home"]["pub_key_rsa"], "ssh-rsa AAA");
     assert_eq!(bp["cloud-init"]["meta-data"]["site"], "lab");
 
-    // An address SMD does not know.
+    // An address SMD does not know: the default data (B8), see below.
     let res = s.c.get(s.bss.at("/meta-data")).send().await.unwrap();
-    assert_eq!(res.status(), 404);
+    assert_eq!(res.status(), 200);
     let res =
         s.c.get(s.bss.at("/boot/v1/endpoint-history?name=x1000c1s7b0n0"))
             .send()
@@ -101,19 +102,76 @@ async fn the_node_is_found_by_its_source_address() {
     let res = s.c.get(s.bss.at("/user-data")).send().await.unwrap();
     assert_eq!(
         res.text().await.unwrap(),
-        "#cloud-config\npackages:\n- vim\n"
+        "#cloud-config\nlocal-hostname: x1000c1s7b0n3\npackages:\n- vim\n"
     );
-    // Behind a proxy: the last X-Forwarded-For entry counts.
+    // Behind a proxy: the last X-Forwarded-For entry counts; SMD does not
+    // know 10.9.9.9, so it gets the default data (B8).
     let res =
         s.c.get(s.bss.at("/meta-data"))
             .header("x-forwarded-for", "127.0.0.1, 10.9.9.9")
             .send()
             .await
             .unwrap();
-    assert_eq!(res.status(), 404);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("XName not found for IP 10.9.9.9"));
+    assert_eq!(res.status(), 200);
+    let meta: Value = res.json().await.unwrap();
+    assert!(meta.get("local-hostname").is_none(), "{meta}");
+}
+
+/// B8: a source address SMD does not know gets the `Default` and `Global`
+/// data; a key it lacks is 404 `Not Found`.
+#[tokio::test]
+async fn an_unknown_address_gets_the_default_data() {
+    let s = Stack::new().await;
+    let get = |path: &'static str| {
+        let c = s.c.clone();
+        let url = s.bss.at(path);
+        async move { c.get(url).send().await.unwrap() }
+    };
+    // Nothing configured at all: still 200.
+    let res = get("/meta-data").await;
+    assert_eq!(res.status(), 200);
+    let meta: Value = res.json().await.unwrap();
+    assert_eq!(meta["Global"], json!({}));
+    assert!(
+        meta["instance-id"]
+            .as_str()
+            .unwrap()
+            .starts_with("default-"),
+        "{meta}"
+    );
+    let res = get("/user-data").await;
+    assert_eq!(res.status(), 200);
+    // Go's yaml.Marshal of an empty map.
+    assert_eq!(res.text().await.unwrap(), "#cloud-config\n{}\n");
+
+    s.put(json!({"hosts": ["Default"], "kernel": "http://h/k",
+        "cloud-init": {"meta-data": {"site": "lab", "nested": {"a": 1}},
+                       "user-data": {"packages": ["vim"]}}}))
+        .await;
+    s.put(json!({"hosts": ["Global"], "cloud-init": {"meta-data": {"ntp": "10.0.0.1"}}}))
+        .await;
+    let meta: Value = get("/meta-data").await.json().await.unwrap();
+    assert_eq!(
+        (&meta["site"], &meta["Global"]),
+        (&json!("lab"), &json!({"ntp": "10.0.0.1"}))
+    );
+    let res = get("/meta-data?key=nested.a").await;
+    assert_eq!(res.json::<Value>().await.unwrap(), 1);
+    assert_eq!(
+        get("/user-data").await.text().await.unwrap(),
+        "#cloud-config\npackages:\n- vim\n"
+    );
+    for path in [
+        "/meta-data?key=not-a-valid-metadata-key",
+        "/meta-data?key=nested.not-a-valid-metadata-key",
+    ] {
+        let res = get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(
+            p,
+            json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "Not Found"}),
+            "{path}"
+        );
+    }
 }

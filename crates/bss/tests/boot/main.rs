@@ -5,6 +5,7 @@ mod bootparameters;
 mod bootscript;
 mod cloud_init;
 mod ipxe;
+mod s3;
 mod scn;
 
 use ochami_testkit::{spawn_bss, spawn_smd, TestServer};

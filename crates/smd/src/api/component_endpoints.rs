@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, Problem, QueryParams};
 use ochami_types::{HmsType, Xname};
 
-use super::{deleted, json, ok_message, xname_param};
+use super::hms_text::{BAD_ID, BAD_TYPE};
+use super::{deleted, each, json, ok_message, xname_or};
 use crate::model::component_endpoint::{ComponentEndpoint, ComponentEndpointArray};
 use crate::store::component_endpoints::ComponentEndpointFilter;
 use crate::AppState;
@@ -27,11 +28,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// Filter values in OpenCHAMI's words (`sendJsonDBError(w, "bad query
+/// param: ", ..)` with hmsds's sentence).
+fn values<T, U>(
+    q: &QueryParams,
+    name: &str,
+    text: &str,
+    canon: impl Fn(T) -> U,
+) -> Result<Vec<U>, Problem>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let v: Vec<String> = q.all(name).into_iter().map(String::from).collect();
+    each(&v, "bad query param: ", text, canon)
+}
+
 fn xnames(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
-    Ok(q.parse_all::<Xname>(name)?
-        .into_iter()
-        .map(|x| x.as_str().to_owned())
-        .collect())
+    values(q, name, BAD_ID, |x: Xname| x.as_str().to_owned())
 }
 
 /// List component endpoints, filtered.
@@ -43,11 +57,7 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
     let f = ComponentEndpointFilter {
         ids: xnames(&q, "id")?,
         redfish_eps: xnames(&q, "redfish_ep")?,
-        types: q
-            .parse_all::<HmsType>("type")?
-            .into_iter()
-            .map(|t| t.as_str().to_owned())
-            .collect(),
+        types: values(&q, "type", BAD_TYPE, |t: HmsType| t.as_str().to_owned())?,
         redfish_types: q
             .all("redfish_type")
             .into_iter()
@@ -78,7 +88,10 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    // A malformed xname is a miss, as in OpenCHAMI.
+    let Ok(id) = path.trim().parse::<Xname>() else {
+        return Err(Problem::not_found("no such xname."));
+    };
     let f = ComponentEndpointFilter {
         ids: vec![id.as_str().to_owned()],
         ..Default::default()
@@ -103,7 +116,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, BAD_ID)?;
     if state
         .store
         .delete_component_endpoints(Some(id.as_str()))

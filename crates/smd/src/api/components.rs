@@ -5,9 +5,13 @@ use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
 use ochami_types::{Arch, Class, Flag, HmsType, Role, State, SubRole, Xname};
 
-use super::{deleted, json, ok_message, xname_param, GoBool};
+use super::hms_text::{
+    BAD_ARCH, BAD_CLASS, BAD_FLAG, BAD_ID, BAD_ROLE, BAD_STATE, BAD_SUBROLE, BAD_TYPE, NOT_AN_INT,
+    NO_MATCH,
+};
+use super::{deleted, each, json, ok_message, text, xname_or, GoBool};
 use crate::model::component::{
-    BulkNidPatch, Component, ComponentArray, ComponentIn, ComponentPut, ComponentsPost,
+    given, BulkNidPatch, Component, ComponentArray, ComponentIn, ComponentPut, ComponentsPost,
     ComponentsQuery, EnabledPatch, FlagPatch, NidPatch, NidQuery, RolePatch, SoftwareStatusPatch,
     StatePatch,
 };
@@ -84,44 +88,85 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     one(cfg, "NID", || web::patch().to(patch_nid));
 }
 
-fn strs<T: std::fmt::Display>(v: Vec<T>) -> Vec<String> {
-    v.into_iter().map(|x| x.to_string()).collect()
+/// The filter lists of OpenCHAMI's `hmsds.ComponentFilter`, as strings: from
+/// the query string of a GET, or from the body of `POST Query` (where Go
+/// takes `"Enabled":["true"]` and `"NID":["1"]`). A bad value is
+/// `bad query param: <hmsds sentence>`, as `ComponentFilter.VerifyNormalize`.
+#[derive(Debug, Default)]
+pub(crate) struct FilterLists {
+    pub ids: Vec<String>,
+    pub types: Vec<String>,
+    pub states: Vec<String>,
+    pub flags: Vec<String>,
+    pub roles: Vec<String>,
+    pub sub_roles: Vec<String>,
+    pub enabled: Vec<String>,
+    pub software_status: Vec<String>,
+    pub subtypes: Vec<String>,
+    pub arch: Vec<String>,
+    pub class: Vec<String>,
+    pub nids: Vec<String>,
+    pub nid_start: Vec<String>,
+    pub nid_end: Vec<String>,
+}
+
+impl FilterLists {
+    fn from_query(q: &QueryParams) -> Self {
+        let all =
+            |name: &str| -> Vec<String> { q.all(name).into_iter().map(String::from).collect() };
+        FilterLists {
+            ids: all("id"),
+            types: all("type"),
+            states: all("state"),
+            flags: all("flag"),
+            roles: all("role"),
+            sub_roles: all("subrole"),
+            enabled: all("enabled"),
+            software_status: all("softwarestatus"),
+            subtypes: all("subtype"),
+            arch: all("arch"),
+            class: all("class"),
+            nids: all("nid"),
+            nid_start: all("nid_start"),
+            nid_end: all("nid_end"),
+        }
+    }
+
+    /// The store's filter (groups and partitions are the caller's).
+    pub(crate) fn to_filter(&self) -> Result<ComponentFilter, Problem> {
+        const Q: &str = "bad query param: ";
+        let nid_start: Vec<i64> = each(&self.nid_start, Q, NOT_AN_INT, |n: i64| n)?;
+        let nid_end: Vec<i64> = each(&self.nid_end, Q, NOT_AN_INT, |n: i64| n)?;
+        let n = nid_start.len().max(nid_end.len());
+        let nid_ranges = (0..n)
+            .map(|i| (nid_start.get(i).copied(), nid_end.get(i).copied()))
+            .collect();
+        Ok(ComponentFilter {
+            ids: each(&self.ids, Q, BAD_ID, |x: Xname| x.as_str().to_owned())?,
+            under: None,
+            types: each(&self.types, Q, BAD_TYPE, text::<HmsType>)?,
+            states: each(&self.states, Q, BAD_STATE, text::<State>)?,
+            flags: each(&self.flags, Q, BAD_FLAG, text::<Flag>)?,
+            roles: each(&self.roles, Q, BAD_ROLE, text::<Role>)?,
+            sub_roles: each(&self.sub_roles, Q, BAD_SUBROLE, text::<SubRole>)?,
+            enabled: each(&self.enabled, Q, NO_MATCH, |b: GoBool| b.0)?,
+            software_status: self.software_status.clone(),
+            subtypes: self.subtypes.clone(),
+            arch: each(&self.arch, Q, BAD_ARCH, text::<Arch>)?,
+            class: each(&self.class, Q, BAD_CLASS, text::<Class>)?,
+            nids: each(&self.nids, Q, NOT_AN_INT, |n: i64| n)?,
+            nid_ranges,
+            groups: Vec::new(),
+            partitions: Vec::new(),
+        })
+    }
 }
 
 /// The GET filters (names case-insensitive, values repeatable).
 pub(crate) fn filter_from_query(q: &QueryParams) -> Result<(ComponentFilter, Projection), Problem> {
-    let nid_start: Vec<i64> = q.parse_all("nid_start")?;
-    let nid_end: Vec<i64> = q.parse_all("nid_end")?;
-    let n = nid_start.len().max(nid_end.len());
-    let nid_ranges = (0..n)
-        .map(|i| (nid_start.get(i).copied(), nid_end.get(i).copied()))
-        .collect();
-    let f = ComponentFilter {
-        ids: strs(q.parse_all::<Xname>("id")?),
-        under: None,
-        types: strs(q.parse_all::<HmsType>("type")?),
-        states: strs(q.parse_all::<State>("state")?),
-        flags: strs(q.parse_all::<Flag>("flag")?),
-        roles: strs(q.parse_all::<Role>("role")?),
-        sub_roles: strs(q.parse_all::<SubRole>("subrole")?),
-        enabled: q
-            .parse_all::<GoBool>("enabled")?
-            .into_iter()
-            .map(|b| b.0)
-            .collect(),
-        software_status: q
-            .all("softwarestatus")
-            .into_iter()
-            .map(String::from)
-            .collect(),
-        subtypes: q.all("subtype").into_iter().map(String::from).collect(),
-        arch: strs(q.parse_all::<Arch>("arch")?),
-        class: strs(q.parse_all::<Class>("class")?),
-        nids: q.parse_all("nid")?,
-        nid_ranges,
-        groups: group_params(q, "group")?,
-        partitions: group_params(q, "partition")?,
-    };
+    let mut f = FilterLists::from_query(q).to_filter()?;
+    f.groups = group_params(q, "group")?;
+    f.partitions = group_params(q, "partition")?;
     let p = Projection::from_flags(
         q.flag("stateonly")?,
         q.flag("flagonly")?,
@@ -170,19 +215,23 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
     Ok(components_body(state.store.components(&f, p).await?))
 }
 
-/// Validate one component of a body; `at` names it in errors.
-fn row_of(c: &ComponentIn, at: &str, url_id: Option<&Xname>) -> Result<Component, Problem> {
-    let id = match (&c.id, url_id) {
-        (Some(id), Some(u)) if id != u => {
-            return Err(Problem::bad_request("ID in URL and POST body do not match"))
-        }
-        (Some(id), _) => id,
-        (None, Some(u)) => u,
-        (None, None) => return Err(Problem::bad_request(format!("{at}.ID: missing"))),
-    };
-    c.check_type(id)
+/// Validate one component of a body in OpenCHAMI's words; `prefix` is its
+/// `couldn't validate component[s]: `, `at` names the entry in the log line.
+fn row_of(c: &ComponentIn, prefix: &str, at: &str) -> Result<Component, Problem> {
+    let bad = |e: String| Problem::bad_request(format!("{prefix}{e}"));
+    let id = c.xname().map_err(|e| {
+        let why =
+            c.id.as_deref()
+                .unwrap_or_default()
+                .parse::<Xname>()
+                .err()
+                .map(|x| x.to_string())
+                .unwrap_or_default();
+        bad(e).because(format_args!("{at}.ID: {why}"))
+    })?;
+    c.check_type(&id)
         .map_err(|e| Problem::bad_request(format!("{at}.Type: {e}")))?;
-    Ok(c.to_row(id))
+    c.to_row(&id).map_err(bad)
 }
 
 /// Nodes given without NID or Role take them from Defaults/NodeMaps (as
@@ -194,7 +243,7 @@ async fn apply_node_maps(
 ) -> Result<(), Problem> {
     let wants = |r: &Component, c: &ComponentIn| {
         (r.type_ == HmsType::Node.as_str() || r.type_ == HmsType::VirtualNode.as_str())
-            && (c.nid.is_none() || c.role.is_none())
+            && (c.nid.is_none() || given(&c.role).is_none())
     };
     let ids: Vec<String> = rows
         .iter()
@@ -217,9 +266,9 @@ async fn apply_node_maps(
         if c.nid.is_none() {
             r.nid = Some(m.nid);
         }
-        if c.role.is_none() && !m.role.is_empty() {
+        if given(&c.role).is_none() && !m.role.is_empty() {
             r.role = m.role.clone();
-            if c.sub_role.is_none() {
+            if given(&c.sub_role).is_none() {
                 r.sub_role = m.sub_role.clone();
             }
         }
@@ -228,7 +277,7 @@ async fn apply_node_maps(
 }
 
 /// Create or update components in one transaction; existing ones change only
-/// with `Force` (State, Flag, Subtype, NetType, Arch).
+/// with `Force` (State, Flag, Subtype, NetType, Arch, Class).
 #[utoipa::path(post, path = "/hsm/v2/State/Components", tag = "components",
     request_body = ComponentsPost,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails)))]
@@ -237,14 +286,22 @@ pub async fn post(
     body: ApiJson<ComponentsPost>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.0;
-    if body.components.is_empty() {
+    // OpenCHAMI checks only the first entry's ID here; a later one without
+    // an ID is `xname ID '' is invalid`.
+    if body.components.first().and_then(|c| given(&c.id)).is_none() {
         return Err(Problem::bad_request("Missing Components"));
     }
     let rows = body
         .components
         .iter()
         .enumerate()
-        .map(|(i, c)| row_of(c, &format!("Components[{i}]"), None))
+        .map(|(i, c)| {
+            row_of(
+                c,
+                "couldn't validate components: ",
+                &format!("Components[{i}]"),
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut rows = rows;
     apply_node_maps(&state, &body.components, &mut rows).await?;
@@ -268,7 +325,10 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    // A malformed xname is a miss, as in OpenCHAMI (which only normalises here).
+    let Ok(id) = path.trim().parse::<Xname>() else {
+        return Err(Problem::not_found("no such xname."));
+    };
     match state.store.component(id.as_str()).await? {
         Some(c) => Ok(json(StatusCode::OK, &c)),
         None => Err(Problem::not_found("no such xname.")),
@@ -284,9 +344,25 @@ pub async fn put_one(
     path: web::Path<String>,
     body: ApiJson<ComponentPut>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
-    let mut rows = [row_of(&body.0.component, "Component", Some(&id))?];
-    apply_node_maps(&state, std::slice::from_ref(&body.0.component), &mut rows).await?;
+    // As OpenCHAMI's doComponentPut: the body's ID, normalised, must be the
+    // URL's; a missing one is the URL's; then the values are checked.
+    let mut c = body.0.component.clone();
+    let url = path.trim().to_ascii_lowercase();
+    match given(&c.id) {
+        None => c.id = Some(url),
+        Some(id) if !id.eq_ignore_ascii_case(&url) => {
+            let same = matches!(
+                (id.parse::<Xname>(), url.parse::<Xname>()),
+                (Ok(a), Ok(b)) if a == b
+            );
+            if !same {
+                return Err(Problem::bad_request("ID in URL and POST body do not match"));
+            }
+        }
+        Some(_) => {}
+    }
+    let mut rows = [row_of(&c, "couldn't validate component: ", "Component")?];
+    apply_node_maps(&state, std::slice::from_ref(&c), &mut rows).await?;
     state.store.upsert_components(&rows, body.0.force).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -299,7 +375,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, "invalid xname")?;
     if state.store.delete_component(id.as_str()).await? {
         Ok(ok_message("deleted 1 entry"))
     } else {
@@ -309,42 +385,95 @@ pub async fn delete_one(
 
 async fn apply(
     state: &AppState,
-    ids: Vec<String>,
-    patch: ComponentPatch,
+    ids: Result<Vec<String>, Problem>,
+    patch: Result<ComponentPatch, Problem>,
 ) -> Result<HttpResponse, Problem> {
-    if ids.is_empty() {
-        return Err(Problem::bad_request("ComponentIDs: missing or empty"));
-    }
+    // OpenCHAMI's doCompUpdate: the IDs first, then the value.
+    let ids = ids?;
+    let patch = patch?;
     match state.store.patch_components(&ids, &patch).await? {
         None => Ok(HttpResponse::NoContent().finish()),
         Some(id) => Err(Problem::not_found(format!("no such xname: {id}"))),
     }
 }
 
+/// A PATCH target's xname, or OpenCHAMI's `invalid xname ID`.
+fn patch_id(raw: &str) -> Result<String, Problem> {
+    raw.trim()
+        .parse::<Xname>()
+        .map(|x| x.as_str().to_owned())
+        .map_err(|e| Problem::bad_request("invalid xname ID").because(e))
+}
+
 fn one_id(path: &str) -> Result<Vec<String>, Problem> {
-    Ok(vec![xname_param(path)?.as_str().to_owned()])
+    Ok(vec![patch_id(path)?])
 }
 
-fn many(ids: Vec<Xname>) -> Vec<String> {
-    ids.into_iter().map(|x| x.as_str().to_owned()).collect()
+/// A bulk body's `ComponentIDs`: `Missing IDs` when empty.
+fn many(ids: &[String]) -> Result<Vec<String>, Problem> {
+    if ids.is_empty() {
+        return Err(Problem::bad_request("Missing IDs"));
+    }
+    ids.iter().map(|id| patch_id(id)).collect()
 }
 
-fn state_patch(b: &StatePatch) -> ComponentPatch {
+/// A required value, or `missing` (OpenCHAMI's `Missing State` and friends).
+fn required<'a>(v: &'a Option<String>, missing: &str) -> Result<&'a str, Problem> {
+    given(v).ok_or_else(|| Problem::bad_request(missing))
+}
+
+/// Parse `v` as `T`, or `detail` with the parse error in the log line.
+fn value<T>(v: &str, detail: &str) -> Result<T, Problem>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    v.parse()
+        .map_err(|e: T::Err| Problem::bad_request(detail).because(e))
+}
+
+fn state_patch(b: &StatePatch) -> Result<ComponentPatch, Problem> {
+    let st: State = value(required(&b.state, "Missing State")?, BAD_STATE)?;
     // HMS rule: a state change resets the flag to OK unless one is given.
-    ComponentPatch::State {
-        state: b.state.as_str().into(),
-        flag: b.flag.unwrap_or(Flag::Ok).as_str().into(),
-    }
+    let flag = match given(&b.flag) {
+        None => Flag::Ok,
+        Some(f) => value(f, NO_MATCH)?,
+    };
+    Ok(ComponentPatch::State {
+        state: st.as_str().into(),
+        flag: flag.as_str().into(),
+    })
 }
 
-fn role_patch(b: &RolePatch) -> ComponentPatch {
-    ComponentPatch::Role {
-        role: b.role.as_str().into(),
-        sub_role: b
-            .sub_role
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
-    }
+fn flag_patch(b: &FlagPatch) -> Result<ComponentPatch, Problem> {
+    let flag: Flag = value(required(&b.flag, "Missing Flag")?, NO_MATCH)?;
+    Ok(ComponentPatch::Flag(flag.as_str().into()))
+}
+
+fn enabled_patch(b: &EnabledPatch) -> Result<ComponentPatch, Problem> {
+    b.enabled
+        .map(ComponentPatch::Enabled)
+        .ok_or_else(|| Problem::bad_request("Missing Enabled field"))
+}
+
+fn software_status_patch(b: &SoftwareStatusPatch) -> Result<ComponentPatch, Problem> {
+    // An empty SoftwareStatus is a value (Go's `*string`), only absence is missing.
+    b.software_status
+        .clone()
+        .map(ComponentPatch::SoftwareStatus)
+        .ok_or_else(|| Problem::bad_request("Missing SoftwareStatus"))
+}
+
+fn role_patch(b: &RolePatch) -> Result<ComponentPatch, Problem> {
+    let role: Role = value(required(&b.role, "Missing Role")?, NO_MATCH)?;
+    let sub_role = match given(&b.sub_role) {
+        None => String::new(),
+        Some(s) => value::<SubRole>(s, NO_MATCH)?.as_str().to_owned(),
+    };
+    Ok(ComponentPatch::Role {
+        role: role.as_str().into(),
+        sub_role,
+    })
 }
 
 /// Set State (Flag resets to OK unless given).
@@ -356,7 +485,7 @@ pub async fn patch_state(
     path: web::Path<String>,
     body: ApiJson<StatePatch>,
 ) -> Result<HttpResponse, Problem> {
-    apply(&state, one_id(&path)?, state_patch(&body.0)).await
+    apply(&state, one_id(&path), state_patch(&body.0)).await
 }
 
 /// Set Flag.
@@ -368,12 +497,7 @@ pub async fn patch_flag(
     path: web::Path<String>,
     body: ApiJson<FlagPatch>,
 ) -> Result<HttpResponse, Problem> {
-    apply(
-        &state,
-        one_id(&path)?,
-        ComponentPatch::Flag(body.0.flag.as_str().into()),
-    )
-    .await
+    apply(&state, one_id(&path), flag_patch(&body.0)).await
 }
 
 /// Set Enabled.
@@ -385,12 +509,7 @@ pub async fn patch_enabled(
     path: web::Path<String>,
     body: ApiJson<EnabledPatch>,
 ) -> Result<HttpResponse, Problem> {
-    apply(
-        &state,
-        one_id(&path)?,
-        ComponentPatch::Enabled(body.0.enabled),
-    )
-    .await
+    apply(&state, one_id(&path), enabled_patch(&body.0)).await
 }
 
 /// Set SoftwareStatus.
@@ -402,12 +521,7 @@ pub async fn patch_software_status(
     path: web::Path<String>,
     body: ApiJson<SoftwareStatusPatch>,
 ) -> Result<HttpResponse, Problem> {
-    apply(
-        &state,
-        one_id(&path)?,
-        ComponentPatch::SoftwareStatus(body.0.software_status),
-    )
-    .await
+    apply(&state, one_id(&path), software_status_patch(&body.0)).await
 }
 
 /// Set Role (and SubRole).
@@ -419,7 +533,7 @@ pub async fn patch_role(
     path: web::Path<String>,
     body: ApiJson<RolePatch>,
 ) -> Result<HttpResponse, Problem> {
-    apply(&state, one_id(&path)?, role_patch(&body.0)).await
+    apply(&state, one_id(&path), role_patch(&body.0)).await
 }
 
 /// Set NID.
@@ -431,12 +545,12 @@ pub async fn patch_nid(
     path: web::Path<String>,
     body: ApiJson<NidPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
-    match state
-        .store
-        .patch_nids(&[(id.as_str().to_owned(), body.0.nid)])
-        .await?
-    {
+    let id = patch_id(&path)?;
+    let nid = body
+        .0
+        .nid
+        .ok_or_else(|| Problem::bad_request("Missing NID"))?;
+    match state.store.patch_nids(&[(id, Some(nid))]).await? {
         None => Ok(HttpResponse::NoContent().finish()),
         Some(_) => Err(Problem::not_found("no such xname.")),
     }
@@ -449,8 +563,7 @@ pub async fn bulk_state(
     state: web::Data<AppState>,
     body: ApiJson<StatePatch>,
 ) -> Result<HttpResponse, Problem> {
-    let p = state_patch(&body.0);
-    apply(&state, many(body.0.component_ids), p).await
+    apply(&state, many(&body.0.component_ids), state_patch(&body.0)).await
 }
 
 /// Set Flag on many components.
@@ -460,8 +573,7 @@ pub async fn bulk_flag(
     state: web::Data<AppState>,
     body: ApiJson<FlagPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let p = ComponentPatch::Flag(body.0.flag.as_str().into());
-    apply(&state, many(body.0.component_ids), p).await
+    apply(&state, many(&body.0.component_ids), flag_patch(&body.0)).await
 }
 
 /// Set Enabled on many components.
@@ -471,8 +583,7 @@ pub async fn bulk_enabled(
     state: web::Data<AppState>,
     body: ApiJson<EnabledPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let p = ComponentPatch::Enabled(body.0.enabled);
-    apply(&state, many(body.0.component_ids), p).await
+    apply(&state, many(&body.0.component_ids), enabled_patch(&body.0)).await
 }
 
 /// Set SoftwareStatus on many components.
@@ -482,11 +593,10 @@ pub async fn bulk_software_status(
     state: web::Data<AppState>,
     body: ApiJson<SoftwareStatusPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let b = body.0;
     apply(
         &state,
-        many(b.component_ids),
-        ComponentPatch::SoftwareStatus(b.software_status),
+        many(&body.0.component_ids),
+        software_status_patch(&body.0),
     )
     .await
 }
@@ -498,8 +608,7 @@ pub async fn bulk_role(
     state: web::Data<AppState>,
     body: ApiJson<RolePatch>,
 ) -> Result<HttpResponse, Problem> {
-    let p = role_patch(&body.0);
-    apply(&state, many(body.0.component_ids), p).await
+    apply(&state, many(&body.0.component_ids), role_patch(&body.0)).await
 }
 
 /// Set NIDs of many components.
@@ -510,7 +619,7 @@ pub async fn bulk_nid(
     body: ApiJson<BulkNidPatch>,
 ) -> Result<HttpResponse, Problem> {
     if body.0.components.is_empty() {
-        return Err(Problem::bad_request("Components: missing or empty"));
+        return Err(Problem::bad_request("Missing Components"));
     }
     let nids: Vec<(String, Option<i64>)> = body
         .0
@@ -535,16 +644,20 @@ pub async fn by_nid(
     let nid: i64 = path
         .trim()
         .parse()
-        .map_err(|_| Problem::bad_request(format!("invalid NID '{}': not an integer", path)))?;
+        .map_err(|e| Problem::bad_request(NOT_AN_INT).because(format_args!("'{path}': {e}")))?;
     match state.store.component_by_nid(nid).await? {
         Some(c) => Ok(json(StatusCode::OK, &c)),
         None => Err(Problem::not_found("no such NID.")),
     }
 }
 
-/// `"1-3"` or `"5"` → an inclusive range.
+/// `"1-3"` or `"5"` → an inclusive range; otherwise OpenCHAMI's
+/// `bad query param: a required argument was not an integer`.
 fn nid_range(s: &str, at: &str) -> Result<(Option<i64>, Option<i64>), Problem> {
-    let bad = || Problem::bad_request(format!("{at}: invalid NID range '{s}' (expected N or N-M)"));
+    let bad = || {
+        Problem::bad_request(format!("bad query param: {NOT_AN_INT}"))
+            .because(format_args!("{at}: '{s}' is not N or N-M"))
+    };
     let t = s.trim();
     match t.split_once('-') {
         Some((a, b)) => {
@@ -572,7 +685,7 @@ pub async fn by_nid_query(
 ) -> Result<HttpResponse, Problem> {
     let b = body.0;
     if b.nid_ranges.is_empty() {
-        return Err(Problem::bad_request("NIDRanges: missing or empty"));
+        return Err(Problem::bad_request("Missing NID ranges"));
     }
     let nid_ranges = b
         .nid_ranges
@@ -598,22 +711,25 @@ pub async fn query_post(
 ) -> Result<HttpResponse, Problem> {
     let b = body.0;
     if b.component_ids.is_empty() {
-        return Err(Problem::bad_request("ComponentIDs: missing or empty"));
+        return Err(Problem::bad_request("Missing IDs"));
     }
-    let f = ComponentFilter {
-        ids: many(b.component_ids),
-        types: strs(b.types),
-        states: strs(b.states),
-        flags: strs(b.flags),
-        roles: strs(b.roles),
-        sub_roles: strs(b.sub_roles),
+    let lists = FilterLists {
+        ids: b.component_ids,
+        types: b.types,
+        states: b.states,
+        flags: b.flags,
+        roles: b.roles,
+        sub_roles: b.sub_roles,
         enabled: b.enabled,
         software_status: b.software_status,
         subtypes: b.subtypes,
-        arch: strs(b.arch),
-        class: strs(b.class),
-        ..Default::default()
+        arch: b.arch,
+        class: b.class,
+        nids: b.nids,
+        nid_start: b.nid_start,
+        nid_end: b.nid_end,
     };
+    let f = lists.to_filter()?;
     let p = Projection::from_flags(b.state_only, b.flag_only, b.role_only, b.nid_only);
     Ok(components_body(state.store.components(&f, p).await?))
 }
@@ -627,7 +743,7 @@ pub async fn query_get(
     path: web::Path<String>,
     q: QueryParams,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, "bad query param: Argument was not a valid xname ID")?;
     let (mut f, p) = filter_from_query(&q)?;
     f.ids.clear();
     f.under = Some(id.as_str().to_owned());

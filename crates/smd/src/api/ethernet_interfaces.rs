@@ -7,7 +7,7 @@ use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
 use ochami_types::{HmsType, MacAddr, Xname};
 use serde_json::json as j;
 
-use super::{deleted, json, ok_message};
+use super::{deleted, each, json, ok_message, text};
 use crate::model::ethernet_interface::{
     parse_ip, EthernetInterface, EthernetInterfaceIn, EthernetInterfacePatch, IpAddressIn,
     IpAddressMapping, IpAddressPatch, NewEthernetInterface,
@@ -78,10 +78,16 @@ fn time_param(q: &QueryParams, name: &str) -> Result<Option<DateTime<Utc>>, Prob
     ),
     responses((status = 200, body = Vec<EthernetInterface>), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResponse, Problem> {
+    // As OpenCHAMI's doCompEthInterfacesGetV2, a MAC filter is not
+    // validated: one that is no MAC matches nothing.
     let mut ids: Vec<String> = q
-        .parse_all::<MacAddr>("macaddress")?
+        .all("macaddress")
         .into_iter()
-        .map(|m| m.to_hex())
+        .map(|m| {
+            m.parse::<MacAddr>()
+                .map(|m| m.to_hex())
+                .unwrap_or_else(|_| m.to_ascii_lowercase())
+        })
         .collect();
     ids.extend(q.all("id").into_iter().map(id_of));
     let ips = q
@@ -96,16 +102,13 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
         ids,
         ips,
         networks: q.all("network").into_iter().map(String::from).collect(),
-        component_ids: q
-            .parse_all::<Xname>("componentid")?
-            .into_iter()
-            .map(|x| x.as_str().to_owned())
-            .collect(),
-        types: q
-            .parse_all::<HmsType>("type")?
-            .into_iter()
-            .map(|t| t.as_str().to_owned())
-            .collect(),
+        component_ids: component_ids(&q)?,
+        types: each(
+            &strings(&q, "type"),
+            "",
+            "Invalid HMS type.",
+            text::<HmsType>,
+        )?,
         older_than: time_param(&q, "olderthan")?,
         newer_than: time_param(&q, "newerthan")?,
     };
@@ -113,6 +116,27 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
         StatusCode::OK,
         &state.store.ethernet_interfaces(&f).await?,
     ))
+}
+
+fn strings(q: &QueryParams, name: &str) -> Vec<String> {
+    q.all(name).into_iter().map(String::from).collect()
+}
+
+/// `ComponentID` values: an empty one selects the interfaces with no
+/// component (OpenCHAMI allows it explicitly); a malformed one is 400
+/// `Invalid CompID.`.
+fn component_ids(q: &QueryParams) -> Result<Vec<String>, Problem> {
+    q.0.iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("componentid"))
+        .flat_map(|(_, v)| v.split(','))
+        .map(|v| match v.trim() {
+            "" => Ok(String::new()),
+            t => t
+                .parse::<Xname>()
+                .map(|x| x.as_str().to_owned())
+                .map_err(|e| Problem::bad_request("Invalid CompID.").because(e)),
+        })
+        .collect()
 }
 
 /// Create an interface; its ID is the MAC in lower-case hex.

@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
 use serde_json::json as j;
 
-use super::{json, ok_message, xname_param};
+use super::{json, member_id, ok_message};
 use crate::model::group::{group_field, Group, GroupIn, GroupPatch, MemberIn, Members, MembersIn};
 use crate::store::groups::{Kind, SetRow};
 use crate::AppState;
@@ -73,15 +73,72 @@ pub(crate) fn tags_of(at: &str, tags: &[String]) -> Result<Vec<String>, Problem>
     Ok(out)
 }
 
-/// Filter values of `name`, lower-cased and checked.
+/// A group label or partition name from the URL, lower-cased; a bad one is
+/// OpenCHAMI's `Invalid group label.` / `Invalid partition name.`.
+pub(crate) fn url_name(kind: Kind, raw: &str) -> Result<String, Problem> {
+    let field = match kind {
+        Kind::Group => "label",
+        Kind::Partition => "name",
+    };
+    group_field(field, raw).map_err(|e| Problem::bad_request(invalid_text(field)).because(e))
+}
+
+/// OpenCHAMI's text for a bad group label, partition name or tag (as a URL
+/// segment or a filter value).
+fn invalid_text(field: &str) -> &'static str {
+    match field {
+        "tag" => "Invalid tag.",
+        "partition" | "name" => "Invalid partition name.",
+        _ => "Invalid group label.",
+    }
+}
+
+/// Filter values of `name` (`group`, `partition`, `tag`), lower-cased and
+/// checked; a bad one is OpenCHAMI's `Invalid tag.` (and friends).
 pub(crate) fn name_filter(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
     q.all(name)
         .into_iter()
         .map(|v| {
             group_field(&format!("'{name}'"), v)
-                .map_err(|e| Problem::bad_request(format!("bad query param {e}")))
+                .map_err(|e| Problem::bad_request(invalid_text(name)).because(e))
         })
         .collect()
+}
+
+/// The `partition` filter of `/groups/{label}[/members]` (OpenCHAMI
+/// `GrpPartFltr`, first value only): keep the members that are also in that
+/// partition, or with `NULL` those in no partition.
+async fn partition_filter(
+    state: &AppState,
+    q: &QueryParams,
+    members: Vec<String>,
+) -> Result<Vec<String>, Problem> {
+    let Some(raw) = q.all("partition").first().copied() else {
+        return Ok(members);
+    };
+    let in_part: std::collections::HashSet<String> = if raw == "NULL" {
+        state
+            .store
+            .sets(Kind::Partition, &[], &[])
+            .await?
+            .into_iter()
+            .flat_map(|p| p.members)
+            .collect()
+    } else {
+        let name = group_field("partition", raw)
+            .map_err(|e| Problem::bad_request("Invalid partition name.").because(e))?;
+        state
+            .store
+            .set(Kind::Partition, &name)
+            .await?
+            .map(|p| p.members.into_iter().collect())
+            .unwrap_or_default()
+    };
+    let keep_in = raw != "NULL";
+    Ok(members
+        .into_iter()
+        .filter(|m| in_part.contains(m) == keep_in)
+        .collect())
 }
 
 fn group_of(s: SetRow) -> Group {
@@ -154,16 +211,21 @@ pub async fn labels(state: web::Data<AppState>) -> Result<HttpResponse, Problem>
 
 /// One group.
 #[utoipa::path(get, path = "/hsm/v2/groups/{label}", tag = "groups",
-    params(("label" = String, Path)),
+    params(("label" = String, Path),
+        ("partition" = Option<String>, Query, description = "only members also in this partition (NULL: in none)")),
     responses((status = 200, body = Group), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    q: QueryParams,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     match state.store.set(Kind::Group, &label).await? {
-        Some(s) => Ok(json(StatusCode::OK, &group_of(s))),
+        Some(mut s) => {
+            s.members = partition_filter(&state, &q, std::mem::take(&mut s.members)).await?;
+            Ok(json(StatusCode::OK, &group_of(s)))
+        }
         None => Err(Problem::not_found(format!("No such group: {label}"))),
     }
 }
@@ -178,7 +240,7 @@ pub async fn patch_one(
     path: web::Path<String>,
     body: ApiJson<GroupPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     let b = body.0;
     let tags = b.tags.as_deref().map(|t| tags_of("tags", t)).transpose()?;
     if state
@@ -205,7 +267,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     if state.store.delete_set(Kind::Group, &label).await? {
         Ok(ok_message("deleted 1 entry"))
     } else {
@@ -215,15 +277,20 @@ pub async fn delete_one(
 
 /// A group's members.
 #[utoipa::path(get, path = "/hsm/v2/groups/{label}/members", tag = "groups",
-    params(("label" = String, Path)),
+    params(("label" = String, Path),
+        ("partition" = Option<String>, Query, description = "only members also in this partition (NULL: in none)")),
     responses((status = 200, body = Members), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn members_get(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    q: QueryParams,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     match state.store.set(Kind::Group, &label).await? {
-        Some(s) => Ok(json(StatusCode::OK, &Members { ids: s.members })),
+        Some(s) => {
+            let ids = partition_filter(&state, &q, s.members).await?;
+            Ok(json(StatusCode::OK, &Members { ids }))
+        }
         None => Err(Problem::not_found(format!("No such group: {label}"))),
     }
 }
@@ -239,8 +306,8 @@ pub async fn members_post(
     path: web::Path<String>,
     body: ApiJson<MemberIn>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
-    let id = body.0.id;
+    let label = url_name(Kind::Group, &path)?;
+    let id = member_id(&body.0.id)?;
     if state
         .store
         .add_member(Kind::Group, &label, id.as_str())
@@ -248,7 +315,7 @@ pub async fn members_post(
     {
         Ok(created(format!("{URI_BASE}/{label}/members/{id}")))
     } else {
-        Err(Problem::not_found("no such group."))
+        Err(Problem::not_found(format!("No such group: {label}")))
     }
 }
 
@@ -264,7 +331,7 @@ pub async fn members_put(
     path: web::Path<String>,
     body: ApiJson<MembersIn>,
 ) -> Result<HttpResponse, Problem> {
-    let label = name_param("label", &path)?;
+    let label = url_name(Kind::Group, &path)?;
     let ids: Vec<String> = body.0.ids.iter().map(|x| x.as_str().to_owned()).collect();
     if !state
         .store
@@ -300,14 +367,14 @@ pub async fn member_delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let (label, xname) = path.into_inner();
-    let label = name_param("label", &label)?;
-    let id = xname_param(&xname)?;
+    let label = url_name(Kind::Group, &label)?;
+    let id = member_id(&xname)?;
     match state
         .store
         .remove_member(Kind::Group, &label, id.as_str())
         .await?
     {
-        (false, _) => Err(Problem::not_found("no such group.")),
+        (false, _) => Err(Problem::not_found(format!("No such group: {label}"))),
         (true, false) => Err(Problem::not_found("group has no such member.")),
         (true, true) => Ok(ok_message("deleted 1 entry")),
     }

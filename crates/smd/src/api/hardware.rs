@@ -10,7 +10,7 @@ use ochami_service::http::{allow, decode_json, Problem, QueryParams};
 use ochami_types::{HmsType, Xname};
 
 use super::groups::name_filter;
-use super::{deleted, json, ok_message, xname_param, GoBool};
+use super::{deleted, each, json, ok_message, text, xname_or, xname_param, GoBool};
 use crate::model::hardware::{
     normalize_event_type, HwInvByFru, HwInvByLoc, HwInvFormat, HwInvHistArray, HwInvHistResp,
     HwInvIn, SystemHwInventory,
@@ -61,7 +61,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource(format!("{FRU}/History"))
             .route(web::get().to(fru_history_all))
-            .default_service(allow("GET")),
+            .route(web::delete().to(fru_history_as_fru_delete))
+            .default_service(allow("GET, DELETE")),
     )
     .service(
         web::resource(format!("{FRU}/History/{{fruid}}"))
@@ -81,6 +82,14 @@ fn strings(q: &QueryParams, name: &str) -> Vec<String> {
     q.all(name).into_iter().map(String::from).collect()
 }
 
+/// OpenCHAMI's hwinv words for a bad xname and type (`Invalid xname`,
+/// `Invalid HMS type`).
+const BAD_XNAME: &str = "Invalid xname";
+
+fn xname_list(q: &QueryParams, name: &str) -> Result<Vec<Xname>, Problem> {
+    each(&strings(q, name), "", BAD_XNAME, |x: Xname| x)
+}
+
 fn xnames(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
     Ok(q.parse_all::<Xname>(name)?
         .into_iter()
@@ -89,10 +98,7 @@ fn xnames(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
 }
 
 fn types(q: &QueryParams) -> Result<Vec<String>, Problem> {
-    Ok(q.parse_all::<HmsType>("type")?
-        .into_iter()
-        .map(|t| t.as_str().to_owned())
-        .collect())
+    each(&strings(q, "type"), "", "Invalid HMS type", text::<HmsType>)
 }
 
 /// A Go-style boolean parameter (`parents`, `children`), first value.
@@ -171,7 +177,7 @@ async fn select(
 pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResponse, Problem> {
     let mut f = fru_filter(&q)?;
     f.partitions = name_filter(&q, "partition")?;
-    let ids = q.parse_all::<Xname>("id")?;
+    let ids = xname_list(&q, "id")?;
     let children = go_bool(&q, "children")?.unwrap_or(false);
     let parents = go_bool(&q, "parents")?.unwrap_or(false);
     let locs = if ids.is_empty() || !(children || parents) {
@@ -204,9 +210,11 @@ pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRe
         .hardware
         .iter()
         .enumerate()
-        .map(|(i, l)| l.resolve(&format!("Hardware[{i}].")))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Problem::bad_request)?;
+        .map(|(i, l)| {
+            l.resolve(&format!("Hardware[{i}]."))
+                .map_err(|(detail, why)| Problem::bad_request(detail).because(why))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     state.store.write_hw(&locs).await?;
     Ok(ok_message(format!("Created {} entries", locs.len())))
 }
@@ -227,7 +235,10 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    // A malformed xname is a miss, as in OpenCHAMI.
+    let Ok(id) = path.trim().parse::<Xname>() else {
+        return Err(Problem::not_found("no such xname."));
+    };
     match state.store.hw_location(id.as_str()).await? {
         Some(l) => Ok(json(StatusCode::OK, &l)),
         None => Err(Problem::not_found("no such xname.")),
@@ -243,7 +254,9 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let Ok(id) = path.trim().parse::<Xname>() else {
+        return Err(Problem::not_found("no such xname."));
+    };
     if state.store.delete_hw_locations(Some(id.as_str())).await? > 0 {
         Ok(ok_message("deleted 1 entry"))
     } else {
@@ -270,14 +283,19 @@ pub async fn query_get(
 ) -> Result<HttpResponse, Problem> {
     let raw = path.into_inner();
     let mut partitions = name_filter(&q, "partition")?;
-    let root = if raw.eq_ignore_ascii_case("all") || raw.eq_ignore_ascii_case("s0") {
-        None
-    } else if is_partition_name(&raw) {
-        // HSM: a partition (`p1`, `p1.2`) in the path selects its members.
-        partitions.push(raw.to_ascii_lowercase());
+    let root = if raw.eq_ignore_ascii_case("all") {
         None
     } else {
-        Some(xname_param(&raw)?)
+        let x = xname_or(&raw, BAD_XNAME)?;
+        match x.hms_type() {
+            HmsType::System => None,
+            // HSM: a partition (`p1`, `p1.2`) in the path selects its members.
+            HmsType::Partition => {
+                partitions.push(x.as_str().to_owned());
+                None
+            }
+            _ => Some(x),
+        }
     };
     let format = q
         .parse_first::<HwInvFormat>("format")?
@@ -294,17 +312,6 @@ pub async fn query_get(
         StatusCode::OK,
         &SystemHwInventory::build(raw, format, locs),
     ))
-}
-
-/// HSM's Partition xname form: `p<n>` or `p<n>.<m>`.
-fn is_partition_name(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix(['p', 'P']) else {
-        return false;
-    };
-    let mut parts = rest.split('.');
-    let num =
-        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    num(parts.next()) && parts.next().is_none_or(|p| num(Some(p))) && parts.next().is_none()
 }
 
 fn time_param(q: &QueryParams, name: &str) -> Result<Option<DateTime<Utc>>, Problem> {
@@ -456,7 +463,21 @@ pub async fn fru_delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    if state.store.delete_hw_frus(Some(&path)).await? > 0 {
+    delete_fru(&state, &path).await
+}
+
+/// Delete the FRU whose ID is `History`: OpenCHAMI's router has no DELETE
+/// on `HardwareByFRU/History` and falls through to the FRU-ID delete.
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/History", tag = "hardware",
+    responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
+pub async fn fru_history_as_fru_delete(
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    delete_fru(&state, "History").await
+}
+
+async fn delete_fru(state: &AppState, fru_id: &str) -> Result<HttpResponse, Problem> {
+    if state.store.delete_hw_frus(Some(fru_id)).await? > 0 {
         Ok(ok_message("deleted 1 entry"))
     } else {
         Err(Problem::not_found("no such FRU ID."))

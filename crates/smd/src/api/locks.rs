@@ -8,20 +8,27 @@
 //! any component fails; flexible changes what it can and lists the rest in
 //! `Failure`.
 //!
-//! Deliberate differences from OpenCHAMI, which answers a request whose
-//! `ComponentIDs` name no existing component with 400 and silently drops
-//! unknown ones otherwise: here every requested ID that is not a component is
-//! reported in `Failure` as `NotFound` (in `NotFound` for status). Undecodable
-//! bodies and empty keys are 400 naming the field (OpenCHAMI: 500, or a
-//! `ServerError` failure). A flexible lock/unlock where every component fails
-//! answers 200 with the failures (OpenCHAMI: 400 "Component is Reserved").
+//! Errors are OpenCHAMI's sentences exactly (`Invalid Processing Model`,
+//! `Component not found`, `Component is Locked`, ...); which components failed
+//! and why goes to the request's log line. A selection that matches no
+//! component is 400 `Component not found`, as in OpenCHAMI.
+//!
+//! Deliberate differences from OpenCHAMI, which silently drops unknown IDs
+//! when others match: here every requested ID that is not a component is
+//! reported in `Failure` as `NotFound` (in `NotFound` for status).
+//! Undecodable bodies are 400 (OpenCHAMI: 500). A flexible lock/unlock where
+//! every component fails answers 200 with the failures (OpenCHAMI: 400
+//! "Component is Reserved").
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
-use ochami_types::{HmsType, Role, State, SubRole};
+use ochami_types::{Arch, Class, Flag, HmsType, Role, State, SubRole, Xname};
 
-use super::json;
+use super::hms_text::{
+    BAD_ARCH, BAD_CLASS, BAD_FLAG, BAD_ID, BAD_ROLE, BAD_STATE, BAD_SUBROLE, BAD_TYPE,
+};
+use super::{each, json, text};
 use crate::model::group::group_field;
 use crate::model::lock::{
     parse_go_bool, DeputyKeys, LockAction, LockFilter, LockStatusArray, ProcessingModel,
@@ -84,10 +91,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     post("/disable", cfg, web::post().to(disable));
 }
 
-fn strs<T: std::fmt::Display>(v: Vec<T>) -> Vec<String> {
-    v.into_iter().map(|x| x.to_string()).collect()
-}
-
 /// `Group`/`Partition` names, lower-cased and checked (`NULL`: in none).
 fn names(field: &str, vals: Vec<String>) -> Result<Vec<String>, Problem> {
     vals.into_iter()
@@ -102,28 +105,27 @@ fn names(field: &str, vals: Vec<String>) -> Result<Vec<String>, Problem> {
         .collect()
 }
 
-/// The component selection of a body.
+/// The component selection of a body; a bad value is OpenCHAMI's sentence
+/// (`Argument was not a valid xname ID`, `... HMS Role`, ...).
 fn select(f: LockFilter) -> Result<LockSelect, Problem> {
-    let mut ids: Vec<String> = f
-        .component_ids
-        .into_iter()
-        .map(|x| x.as_str().to_owned())
-        .collect();
+    let mut ids = each(&f.component_ids, "", BAD_ID, |x: Xname| {
+        x.as_str().to_owned()
+    })?;
     ids.sort();
     ids.dedup();
     Ok(LockSelect {
         filter: ComponentFilter {
             ids,
-            types: strs(f.types),
-            states: strs(f.state),
-            flags: strs(f.flag),
-            roles: strs(f.role),
-            sub_roles: strs(f.sub_role),
+            types: each(&f.types, "", BAD_TYPE, text::<HmsType>)?,
+            states: each(&f.state, "", BAD_STATE, text::<State>)?,
+            flags: each(&f.flag, "", BAD_FLAG, text::<Flag>)?,
+            roles: each(&f.role, "", BAD_ROLE, text::<Role>)?,
+            sub_roles: each(&f.sub_role, "", BAD_SUBROLE, text::<SubRole>)?,
             enabled: f.enabled,
             software_status: f.software_status,
             subtypes: f.subtype,
-            arch: strs(f.arch),
-            class: strs(f.class),
+            arch: each(&f.arch, "", BAD_ARCH, text::<Arch>)?,
+            class: each(&f.class, "", BAD_CLASS, text::<Class>)?,
             nids: f.nid,
             groups: names("Group", f.group)?,
             partitions: names("Partition", f.partition)?,
@@ -138,16 +140,15 @@ fn select(f: LockFilter) -> Result<LockSelect, Problem> {
 fn rigid(raw: &str) -> Result<bool, Problem> {
     ProcessingModel::parse(raw)
         .map(|m| m == ProcessingModel::Rigid)
-        .map_err(Problem::bad_request)
+        .map_err(|e| Problem::bad_request("Invalid Processing Model").because(e))
 }
 
 /// A service reservation length: 1 to 15 minutes, required.
 fn duration(d: Option<i64>) -> Result<i32, Problem> {
     match d {
         Some(m) if (1..=MAX_DURATION).contains(&m) => Ok(m as i32),
-        Some(m) if m > MAX_DURATION => Err(Problem::bad_request(format!(
-            "ReservationDuration: Invalid Reservation Duration {m} (at most {MAX_DURATION} minutes)"
-        ))),
+        Some(m) if m > MAX_DURATION => Err(Problem::bad_request("Invalid Reservation Duration")
+            .because(format_args!("{m} minutes, at most {MAX_DURATION}"))),
         _ => Err(Problem::bad_request(
             "ReservationDuration must be greater than 0",
         )),
@@ -162,19 +163,20 @@ fn duration_limit(d: Option<i64>) -> Result<(), Problem> {
     }
 }
 
-/// (ID, key) pairs; keys lower-cased as OpenCHAMI; an empty key is 400.
+/// (ID, key) pairs; keys lower-cased as OpenCHAMI; no keys, or an empty
+/// one, is 400 `<sub> required for operation` (OpenCHAMI's
+/// ErrCompLockV2RKey/DKey).
 fn keys(field: &str, sub: &str, v: Vec<XnameWithKey>) -> Result<Vec<(String, String)>, Problem> {
+    let missing = || Problem::bad_request(format!("{sub} required for operation"));
     if v.is_empty() {
-        return Err(Problem::bad_request(format!("{field}: missing or empty")));
+        return Err(missing().because(format_args!("{field}: missing or empty")));
     }
     v.into_iter()
         .enumerate()
         .map(|(i, k)| {
             let key = k.key.trim().to_ascii_lowercase();
             if key.is_empty() {
-                Err(Problem::bad_request(format!(
-                    "{field}[{i}].Key: missing ({sub} required for operation)"
-                )))
+                Err(missing().because(format_args!("{field}[{i}].Key: missing")))
             } else {
                 Ok((k.id.as_str().to_owned(), key))
             }
@@ -304,10 +306,16 @@ fn bool_params(q: &QueryParams, name: &str) -> Result<Vec<bool>, Problem> {
     q.all(name)
         .into_iter()
         .map(|v| {
-            parse_go_bool(v)
-                .map_err(|e| Problem::bad_request(format!("bad '{name}' query parameter: {e}")))
+            parse_go_bool(v).map_err(|e| {
+                Problem::bad_request(super::hms_text::NO_MATCH).because(format_args!("{name}: {e}"))
+            })
         })
         .collect()
+}
+
+/// Every value of query parameter `name`.
+fn values(q: &QueryParams, name: &str) -> Vec<String> {
+    q.all(name).into_iter().map(String::from).collect()
 }
 
 fn status_body(
@@ -324,7 +332,7 @@ fn status_body(
 }
 
 /// Lock status of components selected by query parameters. A selection
-/// that matches nothing is an empty list (OpenCHAMI: 400 "Component not found").
+/// that matches nothing is 400 `Component not found`, as in OpenCHAMI.
 #[utoipa::path(get, path = "/hsm/v2/locks/status", tag = "locks",
     params(("Type" = Option<Vec<String>>, Query), ("State" = Option<Vec<String>>, Query),
         ("Role" = Option<Vec<String>>, Query), ("Subrole" = Option<Vec<String>>, Query),
@@ -339,10 +347,10 @@ pub async fn status_get(
     let reserved = bool_params(&q, "Reserved")?.into_iter().take(1).collect();
     let sel = LockSelect {
         filter: ComponentFilter {
-            types: strs(q.parse_all::<HmsType>("Type")?),
-            states: strs(q.parse_all::<State>("State")?),
-            roles: strs(q.parse_all::<Role>("Role")?),
-            sub_roles: strs(q.parse_all::<SubRole>("Subrole")?),
+            types: each(&values(&q, "Type"), "", BAD_TYPE, text::<HmsType>)?,
+            states: each(&values(&q, "State"), "", BAD_STATE, text::<State>)?,
+            roles: each(&values(&q, "Role"), "", BAD_ROLE, text::<Role>)?,
+            sub_roles: each(&values(&q, "Subrole"), "", BAD_SUBROLE, text::<SubRole>)?,
             ..Default::default()
         },
         locked: bool_params(&q, "Locked")?,

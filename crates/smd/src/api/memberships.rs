@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, Problem, QueryParams};
 
 use super::components::filter_from_query;
-use super::{json, xname_param};
+use super::{json, xname_or};
 use crate::model::group::Membership;
 use crate::store::components::ComponentFilter;
 use crate::AppState;
@@ -51,13 +51,14 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    // OpenCHAMI's doMembershipGet texts.
+    let id = xname_or(&path, "invalid xname")?;
     let f = ComponentFilter {
         ids: vec![id.as_str().to_owned()],
         ..Default::default()
     };
     match state.store.memberships(&f).await?.into_iter().next() {
         Some(m) => Ok(json(StatusCode::OK, &m)),
-        None => Err(Problem::not_found("no such xname.")),
+        None => Err(Problem::not_found(format!("No such xname: {id}"))),
     }
 }

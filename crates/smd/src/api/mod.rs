@@ -153,6 +153,7 @@ use crate::AppState;
         hardware::fru_get,
         hardware::fru_delete,
         hardware::fru_history_all,
+        hardware::fru_history_as_fru_delete,
         hardware::fru_history_one,
         hardware::fru_history_delete,
         subscriptions::list,
@@ -335,6 +336,62 @@ pub fn deleted(n: u64) -> Result<HttpResponse, Problem> {
 pub fn xname_param(raw: &str) -> Result<Xname, Problem> {
     raw.parse::<Xname>()
         .map_err(|e| Problem::bad_request(e.to_string()))
+}
+
+/// OpenCHAMI's hmsds sentences for a bad argument (`hmsds-api.go`); handlers
+/// answer them exactly and log what was wrong.
+pub mod hms_text {
+    pub const BAD_ID: &str = "Argument was not a valid xname ID";
+    pub const BAD_TYPE: &str = "Argument was not a valid HMS Type";
+    pub const BAD_STATE: &str = "Argument was not a valid HMS State";
+    pub const BAD_FLAG: &str = "Argument was not a valid HMS Flag";
+    pub const BAD_ROLE: &str = "Argument was not a valid HMS Role";
+    pub const BAD_SUBROLE: &str = "Argument was not a valid HMS SubRole";
+    pub const BAD_ARCH: &str = "Argument was not a valid HMS Arch";
+    pub const BAD_CLASS: &str = "Argument was not a valid HMS Class";
+    pub const NO_MATCH: &str = "a required argument did not match any valid input";
+    pub const NOT_AN_INT: &str = "a required argument was not an integer";
+}
+
+/// Each value parsed as `T` and mapped by `canon`, or 400 `<prefix><text>`
+/// with the value and the parse error in the log line.
+pub fn each<T, U>(
+    values: &[String],
+    prefix: &str,
+    text: &str,
+    canon: impl Fn(T) -> U,
+) -> Result<Vec<U>, Problem>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    values
+        .iter()
+        .map(|v| {
+            v.trim().parse::<T>().map(&canon).map_err(|e| {
+                Problem::bad_request(format!("{prefix}{text}")).because(format_args!("'{v}': {e}"))
+            })
+        })
+        .collect()
+}
+
+/// The canonical text of a parsed value.
+pub fn text<T: std::fmt::Display>(v: T) -> String {
+    v.to_string()
+}
+
+/// An xname from the URL, or 400 `detail` (OpenCHAMI's words for the route,
+/// e.g. `invalid xname`) with the reason in the log line.
+pub fn xname_or(raw: &str, detail: &str) -> Result<Xname, Problem> {
+    raw.trim()
+        .parse::<Xname>()
+        .map_err(|e| Problem::bad_request(detail).because(e))
+}
+
+/// A member xname of a group or partition (URL or body): 400
+/// `invalid xname ID` when malformed, as OpenCHAMI.
+pub fn member_id(raw: &str) -> Result<Xname, Problem> {
+    xname_or(raw, "invalid xname ID")
 }
 
 /// A boolean as Go's strconv.ParseBool reads it.

@@ -6,8 +6,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem};
 
-use super::{deleted, json, ok_message, xname_param};
+use ochami_types::Xname;
+
+use super::{deleted, json, ok_message, xname_or};
 use crate::model::node_map::{NodeMap, NodeMapArray, NodeMapArrayIn, NodeMapIn};
+use crate::store::node_maps::{DUP_NID_POST, DUP_NID_PUT};
 use crate::AppState;
 
 const BASE: &str = "/Defaults/NodeMaps";
@@ -51,10 +54,13 @@ pub async fn post(
         .node_maps
         .iter()
         .enumerate()
-        .map(|(i, m)| m.to_map(&format!("NodeMaps[{i}]"), None))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Problem::bad_request)?;
-    state.store.upsert_node_maps(&maps).await?;
+        .map(|(i, m)| {
+            m.to_map().map_err(|e| {
+                Problem::bad_request(format!("couldn't validate map data at idx {i}: {e}"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    state.store.upsert_node_maps(&maps, DUP_NID_POST).await?;
     Ok(ok_message(format!(
         "Created or modified {} entries",
         maps.len()
@@ -77,7 +83,10 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    // A malformed xname is a miss, as in OpenCHAMI.
+    let Ok(id) = path.trim().parse::<Xname>() else {
+        return Err(Problem::not_found("no such xname."));
+    };
     match state.store.node_map(id.as_str()).await? {
         Some(m) => Ok(json(StatusCode::OK, &m)),
         None => Err(Problem::not_found("no such xname.")),
@@ -94,14 +103,29 @@ pub async fn put_one(
     path: web::Path<String>,
     body: ApiJson<NodeMapIn>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
-    let m = body
-        .0
-        .to_map("NodeMap", Some(&id))
-        .map_err(Problem::bad_request)?;
+    // As OpenCHAMI's doNodeMapPut: the URL's xname, normalised, is the ID
+    // unless the body names another (checked before the values).
+    let url = path.trim().to_ascii_lowercase();
+    let mut m = body.0;
+    match m.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => m.id = Some(url),
+        Some(id) if !id.eq_ignore_ascii_case(&url) => {
+            let same =
+                matches!((id.parse::<Xname>(), url.parse::<Xname>()), (Ok(a), Ok(b)) if a == b);
+            if !same {
+                return Err(Problem::bad_request(
+                    "xname in URL and PUT body do not match",
+                ));
+            }
+        }
+        Some(_) => {}
+    }
+    let m = m
+        .to_map()
+        .map_err(|e| Problem::bad_request(format!("couldn't validate endpoint data: {e}")))?;
     state
         .store
-        .upsert_node_maps(std::slice::from_ref(&m))
+        .upsert_node_maps(std::slice::from_ref(&m), DUP_NID_PUT)
         .await?;
     Ok(json(StatusCode::OK, &m))
 }
@@ -114,7 +138,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, "invalid xname")?;
     if state.store.delete_node_map(id.as_str()).await? {
         Ok(ok_message("deleted 1 entry"))
     } else {

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem, QueryParams};
 
-use super::groups::{created, name_filter, name_param, tags_of};
-use super::{json, ok_message, xname_param};
+use super::groups::{created, name_filter, name_param, tags_of, url_name};
+use super::{json, member_id, ok_message};
 use crate::model::group::{GroupPatch, MemberIn, Members, Partition, PartitionIn};
 use crate::store::groups::{Kind, SetRow};
 use crate::AppState;
@@ -117,7 +117,7 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let name = name_param("name", &path)?;
+    let name = url_name(Kind::Partition, &path)?;
     match state.store.set(Kind::Partition, &name).await? {
         Some(s) => Ok(json(StatusCode::OK, &partition_of(s))),
         None => Err(Problem::not_found(format!("No such partition: {name}"))),
@@ -134,7 +134,7 @@ pub async fn patch_one(
     path: web::Path<String>,
     body: ApiJson<GroupPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let name = name_param("name", &path)?;
+    let name = url_name(Kind::Partition, &path)?;
     let b = body.0;
     let tags = b.tags.as_deref().map(|t| tags_of("tags", t)).transpose()?;
     if state
@@ -161,7 +161,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let name = name_param("name", &path)?;
+    let name = url_name(Kind::Partition, &path)?;
     if state.store.delete_set(Kind::Partition, &name).await? {
         Ok(ok_message("deleted 1 entry"))
     } else {
@@ -177,7 +177,7 @@ pub async fn members_get(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let name = name_param("name", &path)?;
+    let name = url_name(Kind::Partition, &path)?;
     match state.store.set(Kind::Partition, &name).await? {
         Some(s) => Ok(json(StatusCode::OK, &Members { ids: s.members })),
         None => Err(Problem::not_found(format!("No such partition: {name}"))),
@@ -195,8 +195,8 @@ pub async fn members_post(
     path: web::Path<String>,
     body: ApiJson<MemberIn>,
 ) -> Result<HttpResponse, Problem> {
-    let name = name_param("name", &path)?;
-    let id = body.0.id;
+    let name = url_name(Kind::Partition, &path)?;
+    let id = member_id(&body.0.id)?;
     if state
         .store
         .add_member(Kind::Partition, &name, id.as_str())
@@ -204,7 +204,7 @@ pub async fn members_post(
     {
         Ok(created(format!("{URI_BASE}/{name}/members/{id}")))
     } else {
-        Err(Problem::not_found("no such partition."))
+        Err(Problem::not_found(format!("No such partition: {name}")))
     }
 }
 
@@ -218,14 +218,14 @@ pub async fn member_delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let (name, xname) = path.into_inner();
-    let name = name_param("name", &name)?;
-    let id = xname_param(&xname)?;
+    let name = url_name(Kind::Partition, &name)?;
+    let id = member_id(&xname)?;
     match state
         .store
         .remove_member(Kind::Partition, &name, id.as_str())
         .await?
     {
-        (false, _) => Err(Problem::not_found("no such partition.")),
+        (false, _) => Err(Problem::not_found(format!("No such partition: {name}"))),
         (true, false) => Err(Problem::not_found("partition has no such member.")),
         (true, true) => Ok(ok_message("deleted 1 entry")),
     }

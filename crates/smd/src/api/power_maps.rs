@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, ApiJson, Problem};
 
-use super::{deleted, json, ok_message, xname_param};
+use super::{deleted, json, ok_message, xname_or, xname_param};
 use crate::model::power_map::{PowerMap, PowerMapIn};
 use crate::AppState;
 
@@ -72,7 +72,7 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, "invalid xname")?;
     match state.store.power_maps(Some(id.as_str())).await?.pop() {
         Some(m) => Ok(json(StatusCode::OK, &m)),
         None => Err(Problem::not_found("no such xname.")),
@@ -108,7 +108,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, "invalid xname")?;
     if state.store.delete_power_maps(Some(id.as_str())).await? > 0 {
         Ok(ok_message("deleted 1 entry"))
     } else {

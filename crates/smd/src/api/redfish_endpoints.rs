@@ -5,13 +5,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, decode_json, ApiJson, Problem, QueryParams};
-use ochami_types::{HmsType, MacAddr, Xname};
+use ochami_types::{HmsType, Xname};
 use serde_json::Value;
 
-use super::{deleted, json, ok_message, xname_param};
+use super::hms_text::{BAD_ID, BAD_TYPE};
+use super::{deleted, each, json, ok_message, text, xname_or, xname_param};
 use crate::model::ethernet_interface::parse_ip;
 use crate::model::redfish_endpoint::{
-    RedfishEndpoint, RedfishEndpointArray, RedfishEndpointArrayIn, RedfishEndpointIn,
+    endpoint_mac, RedfishEndpoint, RedfishEndpointArray, RedfishEndpointArrayIn, RedfishEndpointIn,
     RedfishEndpointPatch, ResourceUri,
 };
 use crate::store::discovery::Claim;
@@ -21,6 +22,7 @@ use crate::{inventory, legacy_inventory};
 
 const BASE: &str = "/Inventory/RedfishEndpoints";
 const URI_BASE: &str = "/hsm/v2/Inventory/RedfishEndpoints";
+const INVALID: &str = "couldn't validate endpoint data: ";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -75,10 +77,13 @@ async fn rediscover<'a>(state: &AppState, ids: impl IntoIterator<Item = &'a str>
 
 fn filter_from_query(q: &QueryParams) -> Result<RedfishEndpointFilter, Problem> {
     let macs = q
-        .parse_all::<MacAddr>("macaddr")?
+        .all("macaddr")
         .into_iter()
-        .map(|m| m.to_string())
-        .collect();
+        .map(|m| {
+            endpoint_mac(m)
+                .map_err(|e| Problem::bad_request(format!("bad query param 'macaddr': {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let ips = q
         .all("ipaddress")
         .into_iter()
@@ -89,20 +94,14 @@ fn filter_from_query(q: &QueryParams) -> Result<RedfishEndpointFilter, Problem> 
         .collect::<Result<Vec<_>, _>>()?;
     let mut statuses: Vec<String> = q.all("laststatus").into_iter().map(String::from).collect();
     statuses.extend(q.all("lastdiscoverystatus").into_iter().map(String::from));
+    let all = |name: &str| -> Vec<String> { q.all(name).into_iter().map(String::from).collect() };
+    const Q: &str = "bad query param: ";
     Ok(RedfishEndpointFilter {
-        ids: q
-            .parse_all::<Xname>("id")?
-            .into_iter()
-            .map(|x| x.as_str().to_owned())
-            .collect(),
+        ids: each(&all("id"), Q, BAD_ID, |x: Xname| x.as_str().to_owned())?,
         under: None,
-        fqdns: q.all("fqdn").into_iter().map(String::from).collect(),
-        types: q
-            .parse_all::<HmsType>("type")?
-            .into_iter()
-            .map(|t| t.as_str().to_owned())
-            .collect(),
-        uuids: q.all("uuid").into_iter().map(String::from).collect(),
+        fqdns: all("fqdn"),
+        types: each(&all("type"), Q, BAD_TYPE, text::<HmsType>)?,
+        uuids: all("uuid"),
         macs,
         ips,
         statuses,
@@ -128,8 +127,18 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 /// Validate one body entry (`raw` is the same entry undecoded) and plan its
 /// inventory: magellan's SchemaVersion 1, or OpenCHAMI's legacy raw-Redfish
 /// `Systems[].Data` payload, which creates the same rows.
-fn ingest_of(ep: &RedfishEndpointIn, raw: &Value, at: &str) -> Result<Ingest, Problem> {
-    let endpoint = ep.resolve(at).map_err(Problem::bad_request)?;
+///
+/// A body OpenCHAMI would not accept is its sentence after `invalid`
+/// (`couldn't validate endpoint data[ at idx N]: `).
+fn ingest_of(
+    ep: &RedfishEndpointIn,
+    raw: &Value,
+    at: &str,
+    invalid: &str,
+) -> Result<Ingest, Problem> {
+    let endpoint = ep
+        .resolve()
+        .map_err(|e| Problem::bad_request(format!("{invalid}{e}")))?;
     let planned = |systems: &[_], managers: &[_]| {
         inventory::plan(&endpoint.id, &endpoint.mac_addr, systems, managers, at)
             .map_err(Problem::bad_request)
@@ -162,12 +171,17 @@ pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRe
             .enumerate()
             .map(|(i, ep)| {
                 let raw = v["RedfishEndpoints"].get(i).unwrap_or(&Value::Null);
-                ingest_of(ep, raw, &format!("RedfishEndpoints[{i}]."))
+                ingest_of(
+                    ep,
+                    raw,
+                    &format!("RedfishEndpoints[{i}]."),
+                    &format!("couldn't validate endpoint data at idx {i}: "),
+                )
             })
             .collect::<Result<_, _>>()?
     } else {
         let ep: RedfishEndpointIn = decode_json(&body)?;
-        vec![ingest_of(&ep, &v, "")?]
+        vec![ingest_of(&ep, &v, "", INVALID)?]
     };
     if items.is_empty() {
         return Err(Problem::bad_request("RedfishEndpoints: empty"));
@@ -216,7 +230,10 @@ pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    // A malformed xname is a miss, as in OpenCHAMI.
+    let Ok(id) = path.trim().parse::<Xname>() else {
+        return Err(Problem::not_found("no such xname."));
+    };
     match one(&state, &id).await? {
         Some(e) => Ok(json(StatusCode::OK, &e)),
         None => Err(Problem::not_found("no such xname.")),
@@ -235,29 +252,39 @@ pub async fn put_one(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
     let raw: Value = decode_json(&body)?;
     let mut ep: RedfishEndpointIn = decode_json(&body)?;
+    // As OpenCHAMI's doRedfishEndpointPut: the IDs are compared (normalised)
+    // before the body is validated; a missing body ID is the URL's.
+    let url = path.trim().to_ascii_lowercase();
     if ep.id.trim().is_empty() {
-        ep.id = id.as_str().to_owned();
-    } else {
-        let body_id =
-            xname_param(&ep.id).map_err(|p| Problem::bad_request(format!("ID: {}", p.detail)))?;
-        if body_id != id {
-            return Err(Problem::bad_request("ID in URL and PUT body do not match"));
+        ep.id = url.clone();
+    } else if !ep.id.trim().eq_ignore_ascii_case(&url) {
+        let same = matches!(
+            (ep.id.trim().parse::<Xname>(), url.parse::<Xname>()),
+            (Ok(a), Ok(b)) if a == b
+        );
+        if !same {
+            return Err(Problem::bad_request(
+                "xname in URL and PUT body do not match",
+            ));
         }
     }
-    let created = state
-        .store
-        .ingest(&[ingest_of(&ep, &raw, "")?], true)
-        .await?;
+    let ingest = ingest_of(&ep, &raw, "", INVALID)?;
+    let id = ingest.endpoint.id.clone();
+    let created = state.store.ingest(&[ingest], true).await?;
+    // The answer is the record as stored, before discovery starts (OpenCHAMI
+    // discovers in a goroutine after answering); later GETs show progress.
+    let stored = if created.first().copied().unwrap_or(false) {
+        None
+    } else {
+        Some(one(&state, &id).await?)
+    };
     rediscover(&state, [id.as_str()]).await;
-    if created.first().copied().unwrap_or(false) {
-        return Ok(HttpResponse::NoContent().finish());
-    }
-    match one(&state, &id).await? {
-        Some(e) => Ok(json(StatusCode::OK, &e)),
-        None => Err(Problem::not_found("no such xname.")),
+    match stored {
+        None => Ok(HttpResponse::NoContent().finish()),
+        Some(Some(e)) => Ok(json(StatusCode::OK, &e)),
+        Some(None) => Err(Problem::not_found("no such xname.")),
     }
 }
 
@@ -271,17 +298,23 @@ pub async fn patch_one(
     path: web::Path<String>,
     body: ApiJson<RedfishEndpointPatch>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, "xname in URL is not valid")?;
     let mut p = body.0;
-    if let Some(m) = p.mac_addr.as_mut().filter(|m| !m.trim().is_empty()) {
-        *m = m
-            .parse::<MacAddr>()
-            .map_err(|e| Problem::bad_request(format!("MACAddr: {e}")))?
-            .to_string();
-    }
-    if let Some(ip) = p.ip_address.as_mut().filter(|m| !m.trim().is_empty()) {
-        *ip = parse_ip(ip).map_err(|e| Problem::bad_request(format!("IPAddress: {e}")))?;
-    }
+    let Some(old) = state.store.redfish_endpoint(id.as_str()).await? else {
+        return Err(Problem::not_found(format!("No such entry: {id}")));
+    };
+    // OpenCHAMI merges the patch into the stored endpoint and validates the
+    // result as a new one (PatchRFEndpointNoDiscInfo); a conflict it cannot
+    // store is its 500 "operation 'PATCH' failed during store", a 400 here.
+    let merged = p.merged_into(&old);
+    let ep = merged
+        .resolve()
+        .map_err(|e| Problem::bad_request("operation 'PATCH' failed during store").because(e))?;
+    p.hostname = Some(ep.hostname);
+    p.domain = Some(ep.domain);
+    p.fqdn = Some(ep.fqdn);
+    p.mac_addr = Some(ep.mac_addr);
+    p.ip_address = Some(ep.ip_address);
     match state.store.patch_redfish_endpoint(id.as_str(), &p).await? {
         Some(e) => {
             rediscover(&state, [id.as_str()]).await;
@@ -299,7 +332,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let id = xname_param(&path)?;
+    let id = xname_or(&path, BAD_ID)?;
     if state
         .store
         .delete_redfish_endpoints(Some(id.as_str()))

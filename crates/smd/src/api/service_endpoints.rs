@@ -7,12 +7,14 @@ use actix_web::{web, HttpResponse};
 use ochami_service::http::{allow, Problem, QueryParams};
 use ochami_types::Xname;
 
-use super::{deleted, json, ok_message, xname_param};
+use super::{deleted, json, ok_message};
 use crate::model::component_endpoint::{ServiceEndpoint, ServiceEndpointArray};
 use crate::store::service_endpoints::ServiceEndpointFilter;
 use crate::AppState;
 
 const BASE: &str = "/Inventory/ServiceEndpoints";
+/// OpenCHAMI's miss for `{service}/RedfishEndpoints/{xname}`.
+const NO_SUCH: &str = "no such service under redfish endpoint.";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -84,14 +86,17 @@ pub async fn get_one(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let (service, xname) = path.into_inner();
-    let id = xname_param(&xname)?;
+    // A malformed xname is a miss, as in OpenCHAMI.
+    let Ok(id) = xname.trim().parse::<Xname>() else {
+        return Err(Problem::not_found(NO_SUCH));
+    };
     let f = ServiceEndpointFilter {
         services: vec![service],
         redfish_eps: vec![id.as_str().to_owned()],
     };
     match state.store.service_endpoints(&f).await?.into_iter().next() {
         Some(s) => Ok(json(StatusCode::OK, &s)),
-        None => Err(Problem::not_found("no such service endpoint.")),
+        None => Err(Problem::not_found(NO_SUCH)),
     }
 }
 
@@ -104,7 +109,9 @@ pub async fn delete_one(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
     let (service, xname) = path.into_inner();
-    let id = xname_param(&xname)?;
+    let Ok(id) = xname.trim().parse::<Xname>() else {
+        return Err(Problem::not_found(NO_SUCH));
+    };
     if state
         .store
         .delete_service_endpoints(Some((&service, id.as_str())))
@@ -113,6 +120,6 @@ pub async fn delete_one(
     {
         Ok(ok_message("deleted 1 entry"))
     } else {
-        Err(Problem::not_found("no such service endpoint."))
+        Err(Problem::not_found(NO_SUCH))
     }
 }

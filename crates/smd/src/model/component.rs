@@ -4,7 +4,7 @@ use ochami_types::{Arch, Class, Flag, HmsType, NetType, Role, State, SubRole, Xn
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{is_false, nid_de, opt_enum};
+use super::{is_false, nid_de, nid_strict_de};
 
 /// A component as GET returns it; empty fields are omitted as OpenCHAMI does.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -56,119 +56,118 @@ pub struct ComponentArray {
     pub components: Vec<Component>,
 }
 
-/// A component in a POST/PUT body. Every value is checked while decoding, so
-/// a bad one is a 400 naming its path (`Components[3].State: invalid state ...`).
+/// A component in a POST/PUT body. Values are checked after decoding, in
+/// OpenCHAMI's order (`sm.NewCompPost`: ID, State, Flag, Role, SubRole,
+/// NetType, Arch, Class), so a bad one is OpenCHAMI's sentence,
+/// e.g. `state 'FAKE' is invalid`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ComponentIn {
     #[serde(rename = "ID", alias = "id", default)]
-    #[schema(value_type = Option<String>)]
-    pub id: Option<Xname>,
+    pub id: Option<String>,
     /// Ignored beyond a consistency check: the type comes from the xname.
     #[serde(rename = "Type", alias = "type", default)]
     pub type_: Option<String>,
-    #[serde(
-        rename = "State",
-        alias = "state",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    pub state: Option<State>,
-    #[serde(
-        rename = "Flag",
-        alias = "flag",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    pub flag: Option<Flag>,
+    #[serde(rename = "State", alias = "state", default)]
+    #[schema(value_type = Option<State>)]
+    pub state: Option<String>,
+    #[serde(rename = "Flag", alias = "flag", default)]
+    #[schema(value_type = Option<Flag>)]
+    pub flag: Option<String>,
     #[serde(rename = "Enabled", alias = "enabled", default)]
     pub enabled: Option<bool>,
     #[serde(rename = "SoftwareStatus", alias = "softwarestatus", default)]
     pub software_status: Option<String>,
-    #[serde(
-        rename = "Role",
-        alias = "role",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    pub role: Option<Role>,
-    #[serde(
-        rename = "SubRole",
-        alias = "subrole",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    pub sub_role: Option<SubRole>,
+    #[serde(rename = "Role", alias = "role", default)]
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<String>,
+    #[serde(rename = "SubRole", alias = "subrole", default)]
+    #[schema(value_type = Option<SubRole>)]
+    pub sub_role: Option<String>,
     #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nid_de")]
     #[schema(value_type = Option<i64>)]
     pub nid: Option<i64>,
     #[serde(rename = "Subtype", alias = "subtype", default)]
     pub subtype: Option<String>,
-    #[serde(
-        rename = "NetType",
-        alias = "nettype",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    pub net_type: Option<NetType>,
-    #[serde(
-        rename = "Arch",
-        alias = "arch",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    pub arch: Option<Arch>,
-    #[serde(
-        rename = "Class",
-        alias = "class",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    pub class: Option<Class>,
+    #[serde(rename = "NetType", alias = "nettype", default)]
+    #[schema(value_type = Option<NetType>)]
+    pub net_type: Option<String>,
+    #[serde(rename = "Arch", alias = "arch", default)]
+    #[schema(value_type = Option<Arch>)]
+    pub arch: Option<String>,
+    #[serde(rename = "Class", alias = "class", default)]
+    #[schema(value_type = Option<Class>)]
+    pub class: Option<String>,
     #[serde(rename = "ReservationDisabled", alias = "reservationdisabled", default)]
     pub reservation_disabled: Option<bool>,
     #[serde(rename = "Locked", alias = "locked", default)]
     pub locked: Option<bool>,
 }
 
+/// A value given, i.e. present and not blank (Go's zero value is "absent").
+pub fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// An optional enum in OpenCHAMI's words: `<field> '<value>' is invalid`.
+fn checked<T: std::str::FromStr>(v: &Option<String>, field: &str) -> Result<Option<T>, String> {
+    given(v)
+        .map(|t| {
+            t.parse()
+                .map_err(|_| format!("{field} '{}' is invalid", v.as_deref().unwrap_or_default()))
+        })
+        .transpose()
+}
+
 impl ComponentIn {
+    /// The xname of the body, or OpenCHAMI's `xname ID '…' is invalid`.
+    pub fn xname(&self) -> Result<Xname, String> {
+        let raw = self.id.as_deref().unwrap_or_default();
+        raw.trim()
+            .parse()
+            .map_err(|_| format!("xname ID '{raw}' is invalid"))
+    }
+
     /// The row to store for a new component with `id`: HMS defaults filled in
-    /// (State Unknown, Flag OK, Enabled, a Node's Role Compute).
-    pub fn to_row(&self, id: &Xname) -> Component {
+    /// (State Unknown, Flag OK, Enabled, a Node's Role Compute). An invalid
+    /// value is OpenCHAMI's sentence naming it.
+    ///
+    /// We differ in one place: a missing State is Unknown, where OpenCHAMI
+    /// answers `state '' is invalid` (magellan and older clients omit it).
+    pub fn to_row(&self, id: &Xname) -> Result<Component, String> {
+        let state: Option<State> = checked(&self.state, "state")?;
+        let flag: Option<Flag> = checked(&self.flag, "flag")?;
+        let role: Option<Role> = checked(&self.role, "role")?;
+        let sub_role: Option<SubRole> = checked(&self.sub_role, "subRole")?;
+        let net_type: Option<NetType> = checked(&self.net_type, "netType")?;
+        let arch: Option<Arch> = checked(&self.arch, "arch")?;
+        let class: Option<Class> = checked(&self.class, "class")?;
         let t = id.hms_type();
         let node = matches!(t, HmsType::Node | HmsType::VirtualNode);
-        let role = self.role.map(|r| r.as_str().to_owned()).unwrap_or_else(|| {
+        let role = role.map(|r| r.as_str().to_owned()).unwrap_or_else(|| {
             if node {
                 "Compute".into()
             } else {
                 String::new()
             }
         });
-        Component {
+        let text = |v: Option<&'static str>| v.unwrap_or_default().to_owned();
+        Ok(Component {
             id: id.as_str().to_owned(),
             type_: t.as_str().to_owned(),
-            state: self.state.unwrap_or(State::Unknown).as_str().to_owned(),
-            flag: self.flag.unwrap_or(Flag::Ok).as_str().to_owned(),
+            state: state.unwrap_or(State::Unknown).as_str().to_owned(),
+            flag: flag.unwrap_or(Flag::Ok).as_str().to_owned(),
             enabled: Some(self.enabled.unwrap_or(true)),
             software_status: self.software_status.clone().unwrap_or_default(),
             role,
-            sub_role: self
-                .sub_role
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_default(),
+            sub_role: text(sub_role.map(|r| r.as_str())),
             nid: self.nid,
             subtype: self.subtype.clone().unwrap_or_default(),
-            net_type: self
-                .net_type
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_default(),
-            arch: self.arch.map(|r| r.as_str().to_owned()).unwrap_or_default(),
-            class: self
-                .class
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_default(),
+            net_type: text(net_type.map(|r| r.as_str())),
+            arch: text(arch.map(|r| r.as_str())),
+            class: text(class.map(|r| r.as_str())),
             reservation_disabled: self.reservation_disabled.unwrap_or(false),
             locked: self.locked.unwrap_or(false),
-        }
+        })
     }
 
     /// A `Type` that contradicts the xname is an error; empty is fine
@@ -193,7 +192,7 @@ impl ComponentIn {
 pub struct ComponentsPost {
     #[serde(rename = "Components", alias = "components", default)]
     pub components: Vec<ComponentIn>,
-    /// Overwrite State, Flag, Subtype, NetType and Arch of existing components.
+    /// Overwrite State, Flag, Subtype, NetType, Arch and Class of existing components.
     #[serde(rename = "Force", alias = "force", default)]
     pub force: bool,
 }
@@ -207,16 +206,21 @@ pub struct ComponentPut {
     pub force: bool,
 }
 
+// The PATCH bodies take their values as strings and the handlers check them,
+// so a bad one is OpenCHAMI's sentence (`invalid xname ID`,
+// `Argument was not a valid HMS State`, `Missing Flag`, ...).
+
 /// PATCH `/{xname}/StateData` and `BulkStateData`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatePatch {
     #[serde(rename = "ComponentIDs", alias = "componentids", default)]
-    #[schema(value_type = Vec<String>)]
-    pub component_ids: Vec<Xname>,
-    #[serde(rename = "State", alias = "state")]
-    pub state: State,
+    pub component_ids: Vec<String>,
+    #[serde(rename = "State", alias = "state", default)]
+    #[schema(value_type = State)]
+    pub state: Option<String>,
     #[serde(rename = "Flag", alias = "flag", default)]
-    pub flag: Option<Flag>,
+    #[schema(value_type = Option<Flag>)]
+    pub flag: Option<String>,
     #[serde(rename = "Force", alias = "force", default)]
     pub force: bool,
 }
@@ -225,48 +229,49 @@ pub struct StatePatch {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FlagPatch {
     #[serde(rename = "ComponentIDs", alias = "componentids", default)]
-    #[schema(value_type = Vec<String>)]
-    pub component_ids: Vec<Xname>,
-    #[serde(rename = "Flag", alias = "flag")]
-    pub flag: Flag,
+    pub component_ids: Vec<String>,
+    #[serde(rename = "Flag", alias = "flag", default)]
+    #[schema(value_type = Flag)]
+    pub flag: Option<String>,
 }
 
 /// PATCH `/{xname}/Enabled` and `BulkEnabled`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnabledPatch {
     #[serde(rename = "ComponentIDs", alias = "componentids", default)]
-    #[schema(value_type = Vec<String>)]
-    pub component_ids: Vec<Xname>,
-    #[serde(rename = "Enabled", alias = "enabled")]
-    pub enabled: bool,
+    pub component_ids: Vec<String>,
+    #[serde(rename = "Enabled", alias = "enabled", default)]
+    #[schema(value_type = bool)]
+    pub enabled: Option<bool>,
 }
 
 /// PATCH `/{xname}/SoftwareStatus` and `BulkSoftwareStatus`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SoftwareStatusPatch {
     #[serde(rename = "ComponentIDs", alias = "componentids", default)]
-    #[schema(value_type = Vec<String>)]
-    pub component_ids: Vec<Xname>,
-    #[serde(rename = "SoftwareStatus", alias = "softwarestatus")]
-    pub software_status: String,
+    pub component_ids: Vec<String>,
+    #[serde(rename = "SoftwareStatus", alias = "softwarestatus", default)]
+    #[schema(value_type = String)]
+    pub software_status: Option<String>,
 }
 
 /// PATCH `/{xname}/Role` and `BulkRole`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RolePatch {
     #[serde(rename = "ComponentIDs", alias = "componentids", default)]
-    #[schema(value_type = Vec<String>)]
-    pub component_ids: Vec<Xname>,
-    #[serde(rename = "Role", alias = "role")]
-    pub role: Role,
+    pub component_ids: Vec<String>,
+    #[serde(rename = "Role", alias = "role", default)]
+    #[schema(value_type = Role)]
+    pub role: Option<String>,
     #[serde(rename = "SubRole", alias = "subrole", default)]
-    pub sub_role: Option<SubRole>,
+    #[schema(value_type = Option<SubRole>)]
+    pub sub_role: Option<String>,
 }
 
 /// PATCH `/{xname}/NID`: `{"NID": n}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NidPatch {
-    #[serde(rename = "NID", alias = "nid", deserialize_with = "nid_de")]
+    #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nid_de")]
     #[schema(value_type = i64)]
     pub nid: Option<i64>,
 }
@@ -283,7 +288,8 @@ pub struct NidEntry {
     #[serde(rename = "ID", alias = "id")]
     #[schema(value_type = String)]
     pub id: Xname,
-    #[serde(rename = "NID", alias = "nid", deserialize_with = "nid_de")]
+    /// `""` is no NID here: OpenCHAMI rejects it before any look-up.
+    #[serde(rename = "NID", alias = "nid", deserialize_with = "nid_strict_de")]
     #[schema(value_type = i64)]
     pub nid: Option<i64>,
 }
@@ -303,32 +309,83 @@ pub struct NidQuery {
     pub nid_only: bool,
 }
 
-/// `POST /State/Components/Query`: IDs plus the GET filters as lists.
+/// `POST /State/Components/Query`: IDs plus the GET filters as lists of
+/// strings (Go's `hmsds.ComponentFilter`); booleans and numbers are taken too,
+/// in their text form, and checked by the handler.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ComponentsQuery {
-    #[serde(rename = "ComponentIDs", alias = "componentids", default)]
-    #[schema(value_type = Vec<String>)]
-    pub component_ids: Vec<Xname>,
-    #[serde(rename = "type", alias = "Type", default)]
-    pub types: Vec<HmsType>,
-    #[serde(rename = "state", alias = "State", default)]
-    pub states: Vec<State>,
-    #[serde(rename = "flag", alias = "Flag", default)]
-    pub flags: Vec<Flag>,
-    #[serde(rename = "role", alias = "Role", default)]
-    pub roles: Vec<Role>,
-    #[serde(rename = "subrole", alias = "SubRole", default)]
-    pub sub_roles: Vec<SubRole>,
-    #[serde(rename = "enabled", alias = "Enabled", default)]
-    pub enabled: Vec<bool>,
-    #[serde(rename = "softwarestatus", alias = "SoftwareStatus", default)]
+    #[serde(
+        rename = "ComponentIDs",
+        alias = "componentids",
+        default,
+        deserialize_with = "texts"
+    )]
+    pub component_ids: Vec<String>,
+    #[serde(rename = "type", alias = "Type", default, deserialize_with = "texts")]
+    #[schema(value_type = Vec<HmsType>)]
+    pub types: Vec<String>,
+    #[serde(rename = "state", alias = "State", default, deserialize_with = "texts")]
+    #[schema(value_type = Vec<State>)]
+    pub states: Vec<String>,
+    #[serde(rename = "flag", alias = "Flag", default, deserialize_with = "texts")]
+    #[schema(value_type = Vec<Flag>)]
+    pub flags: Vec<String>,
+    #[serde(rename = "role", alias = "Role", default, deserialize_with = "texts")]
+    #[schema(value_type = Vec<Role>)]
+    pub roles: Vec<String>,
+    #[serde(
+        rename = "subrole",
+        alias = "SubRole",
+        default,
+        deserialize_with = "texts"
+    )]
+    #[schema(value_type = Vec<SubRole>)]
+    pub sub_roles: Vec<String>,
+    /// `"true"`/`"false"` (or JSON booleans).
+    #[serde(
+        rename = "enabled",
+        alias = "Enabled",
+        default,
+        deserialize_with = "texts"
+    )]
+    pub enabled: Vec<String>,
+    #[serde(
+        rename = "softwarestatus",
+        alias = "SoftwareStatus",
+        default,
+        deserialize_with = "texts"
+    )]
     pub software_status: Vec<String>,
-    #[serde(rename = "subtype", alias = "Subtype", default)]
+    #[serde(
+        rename = "subtype",
+        alias = "Subtype",
+        default,
+        deserialize_with = "texts"
+    )]
     pub subtypes: Vec<String>,
-    #[serde(rename = "arch", alias = "Arch", default)]
-    pub arch: Vec<Arch>,
-    #[serde(rename = "class", alias = "Class", default)]
-    pub class: Vec<Class>,
+    #[serde(rename = "arch", alias = "Arch", default, deserialize_with = "texts")]
+    #[schema(value_type = Vec<Arch>)]
+    pub arch: Vec<String>,
+    #[serde(rename = "class", alias = "Class", default, deserialize_with = "texts")]
+    #[schema(value_type = Vec<Class>)]
+    pub class: Vec<String>,
+    /// NIDs as strings (or JSON numbers).
+    #[serde(rename = "nid", alias = "NID", default, deserialize_with = "texts")]
+    pub nids: Vec<String>,
+    #[serde(
+        rename = "nid_start",
+        alias = "NID_Start",
+        default,
+        deserialize_with = "texts"
+    )]
+    pub nid_start: Vec<String>,
+    #[serde(
+        rename = "nid_end",
+        alias = "NID_End",
+        default,
+        deserialize_with = "texts"
+    )]
+    pub nid_end: Vec<String>,
     #[serde(rename = "stateonly", alias = "StateOnly", default)]
     pub state_only: bool,
     #[serde(rename = "flagonly", alias = "FlagOnly", default)]
@@ -337,4 +394,24 @@ pub struct ComponentsQuery {
     pub role_only: bool,
     #[serde(rename = "nidonly", alias = "NIDOnly", default)]
     pub nid_only: bool,
+}
+
+/// A list of strings where booleans and numbers count as their text.
+fn texts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum T {
+        Str(String),
+        Bool(bool),
+        Int(i64),
+    }
+    Ok(Option::<Vec<T>>::deserialize(d)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| match t {
+            T::Str(s) => s,
+            T::Bool(b) => b.to_string(),
+            T::Int(n) => n.to_string(),
+        })
+        .collect())
 }

@@ -82,12 +82,12 @@ pub struct GroupPatch {
     pub tags: Option<Vec<String>>,
 }
 
-/// POST .../members body: `{"id":"x.."}`.
+/// POST .../members body: `{"id":"x.."}`; the handler checks the xname
+/// (OpenCHAMI's `invalid xname ID`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct MemberIn {
-    #[serde(alias = "ID", alias = "Id")]
-    #[schema(value_type = String)]
-    pub id: Xname,
+    #[serde(alias = "ID", alias = "Id", default)]
+    pub id: String,
 }
 
 /// A component's groups and partition.

@@ -271,46 +271,57 @@ fn take_ci(m: &Map<String, Value>, key: &str) -> Option<Value> {
 
 impl HwInvByLocIn {
     /// Validate as HSM's `NewHWInvByLocs` does; `at` prefixes field names.
-    pub fn resolve(&self, at: &str) -> Result<NewLocation, String> {
-        if self.id.trim().is_empty() {
-            return Err(format!("{at}ID: missing"));
-        }
-        let id: Xname = self.id.parse().map_err(|e| format!("{at}ID: {e}"))?;
+    /// Check an entry in OpenCHAMI's order (`sm.NewHWInvByLocs`: ID,
+    /// PopulatedFRU, location info, FRU info). The error is OpenCHAMI's
+    /// sentence, which the client sees, and our explanation for the log
+    /// (`at` names the entry there).
+    pub fn resolve(&self, at: &str) -> Result<NewLocation, (&'static str, String)> {
+        const BAD_ID: &str = "ID is empty or not a valid xname";
+        let id: Xname = self
+            .id
+            .trim()
+            .parse()
+            .map_err(|e| (BAD_ID, format!("{at}ID: {e}")))?;
         let t = id.hms_type();
         let kind = kind_of(t).ok_or_else(|| {
-            format!("{at}ID: '{id}' is a {t}; hardware inventory is not kept for that type")
+            (
+                "HMSType value not supported for this operation",
+                format!("{at}ID: '{id}' is a {t}; hardware inventory is not kept for that type"),
+            )
         })?;
         if let Some(given) = self.type_.as_deref().filter(|s| !s.trim().is_empty()) {
-            let given: HmsType = given.parse().map_err(|e| format!("{at}Type: {e}"))?;
+            let bad = |why: String| ("Type does not match the xname", why);
+            let given: HmsType = given.parse().map_err(|e| bad(format!("{at}Type: {e}")))?;
             if given != t {
-                return Err(format!(
+                return Err(bad(format!(
                     "{at}Type: '{given}' does not match ID '{id}' ({t})"
-                ));
+                )));
             }
         }
+        let fru_in = self.populated_fru.as_ref().ok_or_else(|| {
+            (
+                "PopulatedFRU must be populated",
+                format!("{at}PopulatedFRU: missing"),
+            )
+        })?;
+        const NO_LOC: &str = "Component location info is empty";
         let loc_key = format!("{}LocationInfo", kind.prefix);
         let info = match take_ci(&self.rest, &loc_key) {
             Some(v @ Value::Object(_)) => v,
-            Some(_) => return Err(format!("{at}{loc_key}: must be an object")),
-            None => {
-                return Err(format!(
-                    "{at}{loc_key}: missing (component location info is empty)"
-                ))
-            }
+            Some(_) => return Err((NO_LOC, format!("{at}{loc_key}: must be an object"))),
+            None => return Err((NO_LOC, format!("{at}{loc_key}: missing"))),
         };
-        let fru_in = self
-            .populated_fru
-            .as_ref()
-            .ok_or_else(|| format!("{at}PopulatedFRU: missing (PopulatedFRU must be populated)"))?;
+        const NO_FRU: &str = "FRU info is empty";
         let fru_key = format!("{}FRUInfo", kind.prefix);
         let fru_info = match take_ci(&fru_in.rest, &fru_key) {
             Some(v @ Value::Object(_)) => v,
-            Some(_) => return Err(format!("{at}PopulatedFRU.{fru_key}: must be an object")),
-            None => {
-                return Err(format!(
-                    "{at}PopulatedFRU.{fru_key}: missing (FRU info is empty)"
+            Some(_) => {
+                return Err((
+                    NO_FRU,
+                    format!("{at}PopulatedFRU.{fru_key}: must be an object"),
                 ))
             }
+            None => return Err((NO_FRU, format!("{at}PopulatedFRU.{fru_key}: missing"))),
         };
         // HSM derives the FRU ID from the FRU info; only outlets keep a given one.
         let fru_id = match (t, fru_in.fru_id.as_deref().map(str::trim)) {
@@ -575,18 +586,16 @@ mod tests {
             "ID": "x1c0s0b0n0d0", "MemoryLocationInfo": {"Id": "DIMM0"}
         }))
         .unwrap();
-        let err = e.resolve("Hardware[0].").unwrap_err();
-        assert!(
-            err.starts_with("Hardware[0].PopulatedFRU: missing"),
-            "{err}"
-        );
+        let (detail, why) = e.resolve("Hardware[0].").unwrap_err();
+        assert_eq!(detail, "PopulatedFRU must be populated");
+        assert_eq!(why, "Hardware[0].PopulatedFRU: missing");
         let e: HwInvByLocIn = serde_json::from_value(json!({
             "ID": "x1c0s0b0n0d0", "Type": "Processor", "MemoryLocationInfo": {},
             "PopulatedFRU": {"MemoryFRUInfo": {}}
         }))
         .unwrap();
-        let err = e.resolve("").unwrap_err();
-        assert!(err.starts_with("Type: 'Processor' does not match"), "{err}");
+        let (_, why) = e.resolve("").unwrap_err();
+        assert!(why.starts_with("Type: 'Processor' does not match"), "{why}");
     }
 
     #[test]

@@ -116,13 +116,14 @@ pub enum ProcessingModel {
 }
 
 impl ProcessingModel {
-    /// Case-insensitive; empty means rigid, as OpenCHAMI.
+    /// Case-insensitive; empty means rigid, as OpenCHAMI. The error is the
+    /// value and what is expected (the client sees `Invalid Processing Model`).
     pub fn parse(raw: &str) -> Result<ProcessingModel, String> {
         match raw.trim().to_ascii_lowercase().as_str() {
             "" | "rigid" => Ok(ProcessingModel::Rigid),
             "flexible" => Ok(ProcessingModel::Flexible),
             _ => Err(format!(
-                "ProcessingModel: Invalid Processing Model '{raw}' (expected rigid or flexible)"
+                "ProcessingModel '{raw}': expected rigid or flexible"
             )),
         }
     }
@@ -130,6 +131,8 @@ impl ProcessingModel {
 
 /// Component selection and options of most `/locks` POST bodies
 /// (OpenCHAMI `CompLockV2Filter`). Field names as HSM's, case variants accepted.
+/// IDs and enum values are strings here, checked by the handler, so a bad one
+/// is OpenCHAMI's sentence (`Argument was not a valid xname ID`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct LockFilter {
     #[serde(
@@ -138,18 +141,20 @@ pub struct LockFilter {
         alias = "ComponentIds",
         default
     )]
-    #[schema(value_type = Vec<String>)]
-    pub component_ids: Vec<Xname>,
+    pub component_ids: Vec<String>,
     #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nids_de")]
     #[schema(value_type = Option<Vec<IntOrStr>>)]
     pub nid: Vec<i64>,
     /// HSM's Go struct tags this field "Sype" (a typo); both are accepted.
     #[serde(rename = "Type", alias = "type", alias = "Sype", default)]
-    pub types: Vec<HmsType>,
+    #[schema(value_type = Vec<HmsType>)]
+    pub types: Vec<String>,
     #[serde(rename = "State", alias = "state", default)]
-    pub state: Vec<State>,
+    #[schema(value_type = Vec<State>)]
+    pub state: Vec<String>,
     #[serde(rename = "Flag", alias = "flag", default)]
-    pub flag: Vec<Flag>,
+    #[schema(value_type = Vec<Flag>)]
+    pub flag: Vec<String>,
     #[serde(
         rename = "Enabled",
         alias = "enabled",
@@ -166,15 +171,19 @@ pub struct LockFilter {
     )]
     pub software_status: Vec<String>,
     #[serde(rename = "Role", alias = "role", default)]
-    pub role: Vec<Role>,
+    #[schema(value_type = Vec<Role>)]
+    pub role: Vec<String>,
     #[serde(rename = "Subrole", alias = "subrole", alias = "SubRole", default)]
-    pub sub_role: Vec<SubRole>,
+    #[schema(value_type = Vec<SubRole>)]
+    pub sub_role: Vec<String>,
     #[serde(rename = "Subtype", alias = "subtype", default)]
     pub subtype: Vec<String>,
     #[serde(rename = "Arch", alias = "arch", default)]
-    pub arch: Vec<Arch>,
+    #[schema(value_type = Vec<Arch>)]
+    pub arch: Vec<String>,
     #[serde(rename = "Class", alias = "class", default)]
-    pub class: Vec<Class>,
+    #[schema(value_type = Vec<Class>)]
+    pub class: Vec<String>,
     #[serde(rename = "Group", alias = "group", default)]
     pub group: Vec<String>,
     #[serde(rename = "Partition", alias = "partition", default)]
@@ -369,8 +378,9 @@ pub struct LockStatus {
 pub struct LockStatusArray {
     #[serde(rename = "Components")]
     pub components: Vec<LockStatus>,
-    /// Requested `ComponentIDs` that are not components.
-    #[serde(rename = "NotFound")]
+    /// Requested `ComponentIDs` that are not components; left out when
+    /// there are none (Go's `omitempty`).
+    #[serde(rename = "NotFound", default, skip_serializing_if = "Vec::is_empty")]
     pub not_found: Vec<String>,
 }
 
@@ -489,6 +499,6 @@ mod tests {
         );
         assert!(ProcessingModel::parse("best-effort")
             .unwrap_err()
-            .starts_with("ProcessingModel:"));
+            .starts_with("ProcessingModel 'best-effort'"));
     }
 }

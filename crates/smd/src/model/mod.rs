@@ -16,8 +16,19 @@ pub mod subscription;
 
 use serde::{Deserialize, Deserializer};
 
-/// Go's `json.Number` accepts a number; HMS clients also send NIDs as strings.
+/// Go's `json.Number` accepts a number; HMS clients also send NIDs as strings,
+/// and `""` as none.
 pub fn nid_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    nid_value(d, true)
+}
+
+/// A NID that must be an integer (or a string holding one): `""` is an error,
+/// as Go's `json.Number` makes it (`BulkNID`).
+pub fn nid_strict_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    nid_value(d, false)
+}
+
+fn nid_value<'de, D: Deserializer<'de>>(d: D, blank_ok: bool) -> Result<Option<i64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum N {
@@ -27,7 +38,7 @@ pub fn nid_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> 
     match Option::<N>::deserialize(d)? {
         None => Ok(None),
         Some(N::Int(n)) => Ok(Some(n)),
-        Some(N::Str(s)) if s.trim().is_empty() => Ok(None),
+        Some(N::Str(s)) if blank_ok && s.trim().is_empty() => Ok(None),
         Some(N::Str(s)) => s
             .trim()
             .parse()

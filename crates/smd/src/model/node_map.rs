@@ -5,7 +5,8 @@ use ochami_types::{HmsType, Role, SubRole, Xname};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{nid_de, opt_enum};
+use super::component::given;
+use super::nid_de;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct NodeMap {
@@ -29,32 +30,20 @@ pub struct NodeMapArray {
     pub node_maps: Vec<NodeMap>,
 }
 
-/// A node map in a POST/PUT body; values are checked while decoding.
+/// A node map in a POST/PUT body; the values are checked by [`NodeMapIn::to_map`].
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NodeMapIn {
     #[serde(rename = "ID", alias = "id", default)]
-    #[schema(value_type = Option<String>)]
-    pub id: Option<Xname>,
+    pub id: Option<String>,
     #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nid_de")]
     #[schema(value_type = Option<i64>)]
     pub nid: Option<i64>,
-    #[serde(
-        rename = "Role",
-        alias = "role",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    #[schema(value_type = Option<String>)]
-    pub role: Option<Role>,
-    #[serde(
-        rename = "SubRole",
-        alias = "subrole",
-        alias = "subRole",
-        default,
-        deserialize_with = "opt_enum"
-    )]
-    #[schema(value_type = Option<String>)]
-    pub sub_role: Option<SubRole>,
+    #[serde(rename = "Role", alias = "role", default)]
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<String>,
+    #[serde(rename = "SubRole", alias = "subrole", alias = "subRole", default)]
+    #[schema(value_type = Option<SubRole>)]
+    pub sub_role: Option<String>,
     #[serde(rename = "NodeInfo", alias = "nodeinfo", default)]
     #[schema(value_type = Option<Object>)]
     pub node_info: Option<serde_json::Value>,
@@ -68,33 +57,42 @@ pub struct NodeMapArrayIn {
 }
 
 impl NodeMapIn {
-    /// Check and canonicalise; `at` names the entry, `url_id` is the PUT path.
-    pub fn to_map(&self, at: &str, url_id: Option<&Xname>) -> Result<NodeMap, String> {
-        let id = match (&self.id, url_id) {
-            (Some(id), Some(u)) if id != u => {
-                return Err(format!(
-                    "{at}.ID: '{id}' does not match the xname in the URL ({u})"
-                ))
-            }
-            (Some(id), _) | (None, Some(id)) => id,
-            (None, None) => return Err(format!("{at}.ID: missing")),
-        };
-        if id.hms_type() != HmsType::Node {
-            return Err(format!("{at}.ID: xname ID '{id}' is not a node"));
+    /// Check and canonicalise as OpenCHAMI's `sm.NewNodeMap`: a Node or
+    /// VirtualNode xname, a NID above 0, known Role and SubRole; the error
+    /// is its sentence (`NID '0' is out of range`).
+    pub fn to_map(&self) -> Result<NodeMap, String> {
+        let raw = self.id.as_deref().unwrap_or_default();
+        let id = raw
+            .trim()
+            .parse::<Xname>()
+            .ok()
+            .filter(|x| matches!(x.hms_type(), HmsType::Node | HmsType::VirtualNode))
+            .ok_or_else(|| format!("xname ID '{raw}' is invalid or not a node"))?;
+        let nid = self.nid.unwrap_or(0);
+        if nid <= 0 {
+            return Err(format!("NID '{nid}' is out of range"));
         }
-        let nid = match self.nid {
-            None => return Err(format!("{at}.NID: missing")),
-            Some(n) if n <= 0 => return Err(format!("{at}.NID: NID '{n}' is out of range")),
-            Some(n) => n,
+        let role = match given(&self.role) {
+            None => String::new(),
+            Some(r) => r
+                .parse::<Role>()
+                .map_err(|_| format!("Role '{r}' is not valid."))?
+                .as_str()
+                .to_owned(),
+        };
+        let sub_role = match given(&self.sub_role) {
+            None => String::new(),
+            Some(r) => r
+                .parse::<SubRole>()
+                .map_err(|_| format!("SubRole '{r}' is not valid."))?
+                .as_str()
+                .to_owned(),
         };
         Ok(NodeMap {
             id: id.as_str().to_owned(),
             nid,
-            role: self.role.map(|r| r.as_str().to_owned()).unwrap_or_default(),
-            sub_role: self
-                .sub_role
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_default(),
+            role,
+            sub_role,
             node_info: self.node_info.clone().filter(|v| !v.is_null()),
         })
     }

@@ -248,6 +248,46 @@ pub struct RedfishEndpointPatch {
     pub template_id: Option<String>,
 }
 
+impl RedfishEndpointPatch {
+    /// The stored endpoint with this patch applied, as a body to validate
+    /// again (OpenCHAMI's PatchRFEndpointNoDiscInfo). A new IPAddress also
+    /// replaces a Hostname and FQDN that were the old IP address.
+    pub fn merged_into(&self, old: &RedfishEndpoint) -> RedfishEndpointIn {
+        let pick = |new: &Option<String>, old: &str| new.clone().unwrap_or_else(|| old.to_owned());
+        let mut hostname = pick(&self.hostname, &old.hostname);
+        let mut fqdn = pick(&self.fqdn, &old.fqdn);
+        let ip_address = pick(&self.ip_address, &old.ip_address);
+        if self.ip_address.is_some()
+            && ip_address != old.ip_address
+            && ip_string(&hostname).is_some_and(|ip| ip != ip_address)
+        {
+            hostname = ip_address.clone();
+            fqdn = ip_address.clone();
+        }
+        RedfishEndpointIn {
+            id: old.id.clone(),
+            name: pick(&self.name, &old.name),
+            hostname,
+            domain: pick(&self.domain, &old.domain),
+            fqdn,
+            enabled: Some(self.enabled.unwrap_or(old.enabled)),
+            uuid: pick(&self.uuid, &old.uuid),
+            user: pick(&self.user, &old.user),
+            password: pick(&self.password, &old.password),
+            use_ssdp: Some(self.use_ssdp.unwrap_or(old.use_ssdp)),
+            mac_required: Some(self.mac_required.unwrap_or(old.mac_required)),
+            mac_addr: pick(&self.mac_addr, &old.mac_addr),
+            ip_address,
+            rediscover_on_update: Some(
+                self.rediscover_on_update
+                    .unwrap_or(old.rediscover_on_update),
+            ),
+            template_id: pick(&self.template_id, &old.template_id),
+            ..Default::default()
+        }
+    }
+}
+
 /// One of magellan's `ethernet_interfaces`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
@@ -455,62 +495,130 @@ pub struct NewRedfishEndpoint {
     pub template_id: String,
 }
 
-fn is_ip(s: &str) -> bool {
-    s.parse::<std::net::IpAddr>().is_ok()
+/// Go's `GetIPAddressString`: the IP in canonical form, `[v6]` accepted.
+fn ip_string(s: &str) -> Option<String> {
+    let t = s.trim();
+    let t = t
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(t);
+    t.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+/// Go's `strings.Trim(s, "./ ")`.
+fn go_trim(s: &str) -> &str {
+    s.trim_matches(|c| c == '.' || c == '/' || c == ' ')
+}
+
+/// A RedfishEndpoint's `MACAddr`: a 48-bit MAC in canonical form, or an
+/// 8-octet EUI-64 (`ff:ff:ff:ff:ff:ff:ff:ff`, which OpenCHAMI stores as
+/// given) lower-cased.
+pub fn endpoint_mac(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if let Ok(m) = t.parse::<ochami_types::MacAddr>() {
+        return Ok(m.to_string());
+    }
+    let sep = if t.contains('-') { '-' } else { ':' };
+    let parts: Vec<&str> = t.split(sep).collect();
+    if parts.len() == 8
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Ok(parts.join(":").to_ascii_lowercase());
+    }
+    t.parse::<ochami_types::MacAddr>()
+        .map(|m| m.to_string())
+        .map_err(|e| e.to_string())
 }
 
 impl RedfishEndpointIn {
-    /// Validate and fill defaults; `at` prefixes field names in errors.
-    pub fn resolve(&self, at: &str) -> Result<NewRedfishEndpoint, String> {
-        let raw_id = if self.id.trim().is_empty() {
-            self.hostname.trim()
+    /// Validate and fill defaults as OpenCHAMI's `NewRedfishEPDescription`
+    /// does (rfendpoints.go), step for step; the error is its sentence
+    /// (`foo is not a valid locational xname ID`, `host/domain conflicts with
+    /// FQDN: 'a' != 'b'`), which handlers prefix with `couldn't validate
+    /// endpoint data: `. Only an ID given: Hostname stays empty and FQDN is
+    /// the ID.
+    pub fn resolve(&self) -> Result<NewRedfishEndpoint, String> {
+        let mut domain = go_trim(&self.domain).to_owned();
+        let mut host_is_ip = false;
+        let mut hostname = String::new();
+        if !self.hostname.is_empty() {
+            hostname = go_trim(&self.hostname).to_owned();
+            if let Some(ip) = ip_string(&hostname) {
+                host_is_ip = true;
+                hostname = ip;
+            } else if hostname.contains('.') {
+                return Err("Hostname is not a basename or IP address.".into());
+            }
+        }
+        // A FQDN fills in whichever of hostname and domain is missing; a
+        // mismatch is caught below.
+        if !self.fqdn.is_empty() {
+            if let Some(ip) = ip_string(&self.fqdn).filter(|_| hostname.is_empty()) {
+                hostname = ip;
+                host_is_ip = true;
+            }
+            let (fqdn_host, fqdn_domain) = match self.fqdn.split_once('.') {
+                Some((h, d)) => (go_trim(h), go_trim(d)),
+                None => (go_trim(&self.fqdn), ""),
+            };
+            if hostname.is_empty() {
+                hostname = fqdn_host.to_owned();
+            }
+            if domain.is_empty() && hostname == fqdn_host {
+                domain = fqdn_domain.to_owned();
+            }
+        }
+        let raw_id = if self.id.is_empty() {
+            hostname.clone()
         } else {
-            self.id.trim()
+            go_trim(&self.id).to_owned()
         };
         if raw_id.is_empty() {
-            return Err(format!("{at}ID: missing (give ID or Hostname)"));
+            return Err("No xname ID found".into());
         }
-        let id: ochami_types::Xname = raw_id.parse().map_err(|e| format!("{at}ID: {e}"))?;
+        let id: ochami_types::Xname = raw_id.parse().map_err(|_| {
+            format!(
+                "{} is not a valid locational xname ID",
+                raw_id.trim().to_ascii_lowercase()
+            )
+        })?;
         if !id.hms_type().is_controller() {
             return Err(format!(
-                "{at}ID: '{id}' is a {}; a RedfishEndpoint ID must be a controller xname \
-                 (NodeBMC, ChassisBMC, RouterBMC, CabinetBMC, CabinetPDUController, MgmtSwitch, \
-                 MgmtHLSwitch, CDUMgmtSwitch)",
+                "xname ID {id} has wrong type for RF endpoint: {}",
                 id.hms_type()
             ));
         }
-        let fqdn_in = self.fqdn.trim();
-        let (hostname, mut domain) = if !self.hostname.trim().is_empty() {
-            (
-                self.hostname.trim().to_owned(),
-                self.domain.trim().to_owned(),
-            )
-        } else if !fqdn_in.is_empty() {
-            if is_ip(fqdn_in) {
-                (fqdn_in.to_owned(), String::new())
-            } else {
-                match fqdn_in.split_once('.') {
-                    Some((h, d)) => (h.to_owned(), d.to_owned()),
-                    None => (fqdn_in.to_owned(), String::new()),
-                }
-            }
+        let host_or_id = if hostname.is_empty() {
+            id.as_str()
         } else {
-            (id.as_str().to_owned(), self.domain.trim().to_owned())
+            hostname.as_str()
         };
-        if domain.is_empty() && !self.domain.trim().is_empty() {
-            domain = self.domain.trim().to_owned();
-        }
-        let fqdn = if !fqdn_in.is_empty() {
-            fqdn_in.to_owned()
-        } else if is_ip(&hostname) || domain.is_empty() {
+        let fqdn = if domain.is_empty() {
+            host_or_id.to_owned()
+        } else if host_is_ip {
             hostname.clone()
         } else {
-            format!("{hostname}.{domain}")
+            format!("{host_or_id}.{domain}")
         };
-        let ip_address = if !self.ip_address.trim().is_empty() {
-            super::ethernet_interface::parse_ip(&self.ip_address)
-                .map_err(|e| format!("{at}IPAddress: {e}"))?
-        } else if is_ip(&hostname) {
+        let given_fqdn = ip_string(&self.fqdn).unwrap_or_else(|| self.fqdn.clone());
+        if !self.fqdn.is_empty() && fqdn != given_fqdn {
+            return Err(format!(
+                "host/domain conflicts with FQDN: '{fqdn}' != '{given_fqdn}'"
+            ));
+        }
+        let ip_address = if !self.ip_address.is_empty() {
+            let ip = ip_string(&self.ip_address).ok_or_else(|| {
+                format!("IPAddress is not a valid IP address: '{}'", self.ip_address)
+            })?;
+            if host_is_ip && ip != hostname {
+                return Err(format!(
+                    "hostname IP address conflicts with given IP address: '{hostname}' != '{ip}'"
+                ));
+            }
+            ip
+        } else if host_is_ip {
             hostname.clone()
         } else {
             String::new()
@@ -518,10 +626,7 @@ impl RedfishEndpointIn {
         let mac_addr = if self.mac_addr.trim().is_empty() {
             String::new()
         } else {
-            self.mac_addr
-                .parse::<ochami_types::MacAddr>()
-                .map_err(|e| format!("{at}MACAddr: {e}"))?
-                .to_string()
+            endpoint_mac(&self.mac_addr)?
         };
         Ok(NewRedfishEndpoint {
             id,

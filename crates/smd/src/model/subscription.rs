@@ -30,11 +30,29 @@ pub struct Subscription {
     pub url: String,
 }
 
-/// `{"SubscriptionList": [...]}`.
+/// `{"SubscriptionList": [...]}`; `null` when there are none, as Go's nil
+/// slice (OpenCHAMI's schema allows only that).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SubscriptionList {
-    #[serde(rename = "SubscriptionList")]
+    #[serde(
+        rename = "SubscriptionList",
+        serialize_with = "null_when_empty",
+        deserialize_with = "null_as_empty"
+    )]
+    #[schema(value_type = Option<Vec<Subscription>>)]
     pub subscription_list: Vec<Subscription>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Subscription>, D::Error> {
+    Ok(Option::<Vec<Subscription>>::deserialize(d)?.unwrap_or_default())
+}
+
+fn null_when_empty<S: serde::Serializer>(v: &[Subscription], s: S) -> Result<S::Ok, S::Error> {
+    if v.is_empty() {
+        s.serialize_none()
+    } else {
+        s.collect_seq(v)
+    }
 }
 
 /// POST and PUT body (`SCNPostSubscription`). States, Roles and SubRoles

@@ -226,7 +226,7 @@ impl Store {
 
     /// Insert `rows` (one statement, so all or nothing). Existing components
     /// are left alone unless `force`, which overwrites State, Flag, Subtype,
-    /// NetType and Arch (OpenCHAMI's rule).
+    /// NetType, Arch and Class (OpenCHAMI's `InsertComponentsTx`).
     pub async fn upsert_components(&self, rows: &[Component], force: bool) -> Result<(), Problem> {
         let client = self.client().await?;
         upsert_components(&**client, rows, force).await
@@ -348,7 +348,7 @@ pub(crate) async fn upsert_components<C: tokio_postgres::GenericClient>(
     let locked: Vec<bool> = idx.iter().map(|&i| rows[i].locked).collect();
     let conflict = if force {
         "DO UPDATE SET state = EXCLUDED.state, flag = EXCLUDED.flag, subtype = EXCLUDED.subtype, \
-         net_type = EXCLUDED.net_type, arch = EXCLUDED.arch"
+         net_type = EXCLUDED.net_type, arch = EXCLUDED.arch, class = EXCLUDED.class"
     } else {
         "DO NOTHING"
     };

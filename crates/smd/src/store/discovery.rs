@@ -133,13 +133,14 @@ impl Store {
         status: &str,
         redfish_version: &str,
         bmc_mac: &str,
-        plan: Option<&Plan>,
+        walked: Option<(&Plan, &ServiceRows)>,
     ) -> Result<(), Problem> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        if let Some(plan) = plan {
+        if let Some((plan, services)) = walked {
             // Rediscovery takes over MACs, as HSM's discovery overwrites.
             apply_plan(&*tx, plan, true).await?;
+            replace_service_endpoints(&tx, id, services).await?;
         }
         tx.execute(
             "UPDATE redfish_endpoints SET last_discovery_status = $2, \
@@ -184,4 +185,37 @@ impl Store {
             .map_err(db_error)?;
         Ok(())
     }
+}
+
+/// The Redfish services one walk found, stored as the endpoint's
+/// ServiceEndpoints (OpenCHAMI's DiscoverServiceEndpointArray).
+#[derive(Debug, Clone, Default)]
+pub struct ServiceRows {
+    /// The service root's UUID.
+    pub uuid: String,
+    pub services: Vec<ochami_redfish::collect::RedfishService>,
+}
+
+/// The endpoint's ServiceEndpoints become what this walk found.
+async fn replace_service_endpoints(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: &str,
+    rows: &ServiceRows,
+) -> Result<(), Problem> {
+    tx.execute(
+        "DELETE FROM service_endpoints WHERE redfish_endpoint_id = $1",
+        &[&id],
+    )
+    .await
+    .map_err(db_error)?;
+    for svc in &rows.services {
+        tx.execute(
+            "INSERT INTO service_endpoints (redfish_endpoint_id, redfish_type, uuid, odata_id, \
+             service_info) VALUES ($1, $2, $3, $4, $5)",
+            &[&id, &svc.kind, &rows.uuid, &svc.odata_id, &svc.info],
+        )
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
 }

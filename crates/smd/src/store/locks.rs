@@ -51,9 +51,8 @@ fn opt_time(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// The answer to a rigid request with failures: nothing was changed.
-/// Rationale: OpenCHAMI answers 400 with the failing rule's text
-/// ("Component is Locked"); we keep status and text and add which components
-/// failed and why, so the caller need not guess.
+/// OpenCHAMI answers 400 with the failing rule's bare text ("Component is
+/// Locked"); which components failed and why goes to the request's log line.
 pub fn rigid_failure(failures: &[LockFailure]) -> Problem {
     let first = failures
         .first()
@@ -64,9 +63,17 @@ pub fn rigid_failure(failures: &[LockFailure]) -> Problem {
         .map(|f| format!("{} {}", f.id, f.reason))
         .collect::<Vec<_>>()
         .join(", ");
-    Problem::bad_request(format!(
-        "{first}: nothing was changed (ProcessingModel rigid); failed: {list}"
+    Problem::bad_request(first).because(format_args!(
+        "nothing was changed (ProcessingModel rigid); failed: {list}"
     ))
+}
+
+fn missing_list(missing: &[String]) -> String {
+    if missing.is_empty() {
+        "no component matches the selection".to_owned()
+    } else {
+        format!("not components: {}", missing.join(", "))
+    }
 }
 
 fn reason_message(reason: &str) -> &'static str {
@@ -83,9 +90,9 @@ fn reason_message(reason: &str) -> &'static str {
     .unwrap_or("Unknown locking error")
 }
 
-/// No component matched at all (OpenCHAMI: 400 "Component not found").
+/// No component matched at all: 400 "Component not found", as OpenCHAMI.
 fn none_matched() -> Problem {
-    Problem::bad_request("Component not found: no component matches the request")
+    Problem::bad_request("Component not found")
 }
 
 /// Rows of the components `sel` selects (row-locked when `for_update`), and
@@ -237,8 +244,8 @@ impl Store {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let (rows, missing) = targets(&tx, sel, true).await?;
-        if rows.is_empty() && missing.is_empty() {
-            return Err(none_matched());
+        if rows.is_empty() {
+            return Err(none_matched().because(missing_list(&missing)));
         }
         let (ok, failure) = decide(action, &rows, missing);
         if rigid && !failure.is_empty() {
@@ -292,8 +299,8 @@ impl Store {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let (rows, missing) = targets(&tx, sel, true).await?;
-        if rows.is_empty() && missing.is_empty() {
-            return Err(none_matched());
+        if rows.is_empty() {
+            return Err(none_matched().because(missing_list(&missing)));
         }
         let mut ok = Vec::new();
         let mut failure = Vec::new();
@@ -441,6 +448,9 @@ impl Store {
         let tx = client.transaction().await.map_err(db_error)?;
         let (rows, missing) = targets(&tx, sel, false).await?;
         tx.commit().await.map_err(db_error)?;
+        if rows.is_empty() {
+            return Err(none_matched().because(missing_list(&missing)));
+        }
         let status = rows
             .into_iter()
             .map(|r| LockStatus {
@@ -466,8 +476,8 @@ impl Store {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let (rows, missing) = targets(&tx, sel, true).await?;
-        if rows.is_empty() && missing.is_empty() {
-            return Err(none_matched());
+        if rows.is_empty() {
+            return Err(none_matched().because(missing_list(&missing)));
         }
         let (ok, failure) = decide(action, &rows, missing);
         if rigid && !failure.is_empty() {

@@ -6,8 +6,12 @@ use tokio_postgres::Row;
 use super::{db_error, unique_or, Store};
 use crate::model::node_map::NodeMap;
 
-pub const DUP_NID: &str =
-    "operation would conflict with an existing NodeMap that has the same NID.";
+/// OpenCHAMI's 409 texts for a NID another node map holds: POST and PUT
+/// word it differently (doNodeMapsPost / doNodeMapPut).
+pub const DUP_NID_POST: &str =
+    "operation would conflict with an existing xname ID that has the same NID.";
+pub const DUP_NID_PUT: &str =
+    "operation would conflict with an existing resource that has the same NID";
 
 const COLUMNS: &str = "id, nid, role, sub_role, node_info";
 
@@ -48,8 +52,13 @@ impl Store {
         Ok(self.node_maps(Some(&[id.to_owned()])).await?.pop())
     }
 
-    /// Create or replace `maps` in one transaction (later duplicates win).
-    pub async fn upsert_node_maps(&self, maps: &[NodeMap]) -> Result<(), Problem> {
+    /// Create or replace `maps` in one transaction (later duplicates win);
+    /// a NID another map holds is 409 `dup_nid`.
+    pub async fn upsert_node_maps(
+        &self,
+        maps: &[NodeMap],
+        dup_nid: &'static str,
+    ) -> Result<(), Problem> {
         let mut last = std::collections::HashMap::new();
         for (i, m) in maps.iter().enumerate() {
             last.insert(m.id.as_str(), i);
@@ -71,9 +80,9 @@ impl Store {
             let m = &maps[i];
             tx.execute(&stmt, &[&m.id, &m.nid, &m.role, &m.sub_role, &m.node_info])
                 .await
-                .map_err(unique_or(DUP_NID))?;
+                .map_err(unique_or(dup_nid))?;
         }
-        tx.commit().await.map_err(unique_or(DUP_NID))
+        tx.commit().await.map_err(unique_or(dup_nid))
     }
 
     pub async fn delete_node_maps(&self) -> Result<u64, Problem> {

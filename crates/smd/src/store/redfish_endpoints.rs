@@ -18,6 +18,9 @@ use crate::model::redfish_endpoint::{
 
 pub const DUP_RFEP: &str =
     "operation would conflict with an existing resource that has the same FQDN or xname ID.";
+/// PATCH words it without "or xname ID" (OpenCHAMI doRedfishEndpointPatch).
+pub const DUP_RFEP_PATCH: &str =
+    "operation would conflict with an existing resource that has the same FQDN";
 
 /// Serialises NID allocation between concurrent inventory posts.
 const NID_LOCK: i64 = 0x5e4d_4e49_4400;
@@ -170,7 +173,7 @@ impl Store {
                 ],
             )
             .await
-            .map_err(unique_or(DUP_RFEP))?;
+            .map_err(unique_or(DUP_RFEP_PATCH))?;
         Ok(row.as_ref().map(from_row))
     }
 
