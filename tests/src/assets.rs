@@ -51,6 +51,40 @@ echo "$host login: OCHAMI-E2E-LOGIN"
 poweroff -f
 "#;
 
+/// What a guest's console says about its boot.
+#[derive(Debug, Clone)]
+pub struct Booted {
+    /// The kernel command line (the `OCHAMI-E2E-CMDLINE` line).
+    pub cmdline: String,
+    /// The address DHCP gave it.
+    pub ip: String,
+}
+
+/// Read the console of a guest that reached its login banner: the command
+/// line must carry the `xname=` and `nid=` BSS gives the node, and the banner
+/// the host name DHCP gave it (its xname).
+pub fn booted_as(console: &str, xname: &str, nid: i64) -> Result<Booted, String> {
+    let line = |marker: &str| {
+        console
+            .lines()
+            .find_map(|l| l.split_once(marker).map(|(_, rest)| rest.trim().to_owned()))
+            .ok_or_else(|| format!("no {marker} line on the console:\n{console}"))
+    };
+    let cmdline = line("OCHAMI-E2E-CMDLINE ")?;
+    for want in [format!("xname={xname}"), format!("nid={nid}")] {
+        if !cmdline.split_whitespace().any(|w| w == want) {
+            return Err(format!("no {want} on the kernel command line: {cmdline}"));
+        }
+    }
+    if !console.contains(&format!("{xname} {LOGIN_MARKER}")) {
+        return Err(format!("no banner with the host name {xname}:\n{console}"));
+    }
+    Ok(Booted {
+        cmdline,
+        ip: line("OCHAMI-E2E-IP ")?,
+    })
+}
+
 /// Paths of the built guest.
 #[derive(Debug, Clone)]
 pub struct Guest {
@@ -160,4 +194,21 @@ pub fn guest(cache: &Path) -> Result<Guest, String> {
     std::fs::copy(&vmlinuz, &kernel).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(Guest { kernel, initrd })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_console_is_read_for_its_node() {
+        let console = "OCHAMI-E2E-IP 172.16.0.100\nOCHAMI-E2E-CMDLINE BOOT_IMAGE=k xname=x1n0 nid=10 console=ttyS0\n\nx1n0 login: OCHAMI-E2E-LOGIN\n";
+        let b = booted_as(console, "x1n0", 10).unwrap();
+        assert_eq!(b.ip, "172.16.0.100");
+        assert!(b.cmdline.starts_with("BOOT_IMAGE=k"), "{}", b.cmdline);
+        // nid=1 is not nid=10; another host name is not this node.
+        assert!(booted_as(console, "x1n0", 1).is_err());
+        assert!(booted_as(console, "x1n1", 10).is_err());
+        assert!(booted_as("x1n0 login: OCHAMI-E2E-LOGIN", "x1n0", 10).is_err());
+    }
 }

@@ -7,6 +7,7 @@
 //! installs (qemu-system-x86, ipxe, ovmf, busybox-static, cpio, iproute2).
 
 pub mod assets;
+pub mod debian;
 pub mod docker;
 pub mod netns;
 pub mod proc;

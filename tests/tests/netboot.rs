@@ -56,28 +56,17 @@ fn netboot(fw: Firmware, tag: &str, timeout: Duration) {
         .unwrap_or_else(|e| panic!("{e}\n{}", stack.logs()));
     let boot_secs = power_on.elapsed().as_secs_f64();
 
-    // The script came from BSS for the node SMD discovered.
-    let cmdline = text
-        .lines()
-        .find(|l| l.contains("OCHAMI-E2E-CMDLINE"))
-        .expect("cmdline line");
+    // The script came from BSS for the node SMD discovered, and the host
+    // name from dhcpd-shim.
+    let booted = assets::booted_as(&text, &node.xname, node.nid).unwrap();
     assert!(
-        cmdline.contains(&format!("xname={}", node.xname)),
-        "{cmdline}"
-    );
-    assert!(cmdline.contains(&format!("nid={}", node.nid)), "{cmdline}");
-    assert!(cmdline.contains("console=ttyS0,115200"), "{cmdline}");
-    assert!(
-        text.contains(&format!("{} login: OCHAMI-E2E-LOGIN", node.xname)),
-        "banner with the node's host name from DHCP:\n{text}"
+        booted.cmdline.contains("console=ttyS0,115200"),
+        "{}",
+        booted.cmdline
     );
 
     // Its address is the one dhcpd-shim leased and recorded in SMD.
-    let ip_line = text
-        .lines()
-        .find(|l| l.contains("OCHAMI-E2E-IP "))
-        .expect("the guest got an address");
-    let ip = ip_line.rsplit(' ').next().unwrap().trim().to_owned();
+    let ip = booted.ip;
     let (owner, smd_ips) = stack.smd_ips(&node.mac).unwrap();
     assert!(
         smd_ips.contains(&ip),

@@ -406,12 +406,13 @@ org.opencontainers.image.licenses=\"MIT\"",
 FROM {tagged}\nHEALTHCHECK --interval=5s --timeout=5s --start-period=5s CMD [\"{bin}\", \"healthcheck\"]\n"
             ),
         )?;
-        run_cmd(
-            engine
-                .command()
-                .args(["build", "-q", "-t", &tagged])
-                .arg(ctx.join("health")),
-        )?;
+        let mut c = engine.command();
+        c.arg("build");
+        if engine == Engine::Podman {
+            // OCI image configs have no health check; podman keeps it in Docker's.
+            c.args(["--format", "docker"]);
+        }
+        run_cmd(c.args(["-q", "-t", &tagged]).arg(ctx.join("health")))?;
     }
     run_cmd(
         engine
@@ -423,33 +424,6 @@ FROM {tagged}\nHEALTHCHECK --interval=5s --timeout=5s --start-period=5s CMD [\"{
 /// Where the magellan image links the seed's wrapper name to the binary.
 const MAGELLAN_SH: &str = "magellan.sh";
 
-/// The Debian mirror apt uses here (debootstrap's source).
-fn debian_mirror() -> String {
-    let from_sources = std::fs::read_dir("/etc/apt/sources.list.d")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "sources"))
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .flat_map(|t| {
-            t.lines()
-                .filter_map(|l| l.strip_prefix("URIs:").map(|u| u.trim().to_owned()))
-                .collect::<Vec<_>>()
-        })
-        .find(|u| u.ends_with("/debian") || u.ends_with("/debian/"));
-    let from_list = || {
-        std::fs::read_to_string("/etc/apt/sources.list")
-            .ok()?
-            .lines()
-            .filter(|l| l.starts_with("deb "))
-            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
-            .find(|u| u.ends_with("/debian") || u.ends_with("/debian/"))
-    };
-    from_sources
-        .or_else(from_list)
-        .unwrap_or_else(|| "http://deb.debian.org/debian".into())
-}
-
 /// `ochami/postgres:15`: Debian bookworm's PostgreSQL 15 (debootstrap,
 /// cached as a tarball under `dir`) plus our entrypoint, which honours the
 /// official image's `POSTGRES_*` variables and `/docker-entrypoint-initdb.d`.
@@ -459,7 +433,7 @@ fn postgres_image(engine: Engine, dir: &Path) -> Result<(String, &'static str), 
         let rootfs = dir.join("rootfs");
         let _ = std::fs::remove_dir_all(&rootfs);
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mirror = debian_mirror();
+        let mirror = ochami_e2e::debian::mirror();
         eprintln!(
             "xtask: debootstrap of postgresql-15 from {mirror} (once; cached in {})",
             tarball.display()

@@ -60,17 +60,7 @@ impl Drop for Guard {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
-    crate::run_cmd(crate::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "magellan",
-        "-p",
-        "redfish-sim",
-    ]))?;
-    let bin_dir = release_dir()?;
-    let sim_bin = format!("{bin_dir}/redfish-sim");
-    let magellan = format!("{bin_dir}/magellan");
+    let (sim_bin, magellan) = release_binaries()?;
 
     let t = Instant::now();
     let mut sim = Command::new(&sim_bin)
@@ -187,7 +177,25 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or_default()
 }
 
-pub(super) fn release_dir() -> Result<String, String> {
+/// Build magellan and redfish-sim in release mode; the paths of
+/// `redfish-sim` and `magellan`.
+pub(super) fn release_binaries() -> Result<(String, String), String> {
+    crate::run_cmd(crate::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "magellan",
+        "-p",
+        "redfish-sim",
+    ]))?;
+    let bin_dir = release_dir()?;
+    Ok((
+        format!("{bin_dir}/redfish-sim"),
+        format!("{bin_dir}/magellan"),
+    ))
+}
+
+fn release_dir() -> Result<String, String> {
     if let Ok(t) = std::env::var("CARGO_TARGET_DIR") {
         return Ok(format!("{t}/release"));
     }

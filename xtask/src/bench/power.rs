@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use super::magellan::{release_dir, Guard};
+use super::magellan::{release_binaries, Guard};
 
 const FIRST: &str = "127.0.0.2";
 const PORT: &str = "8443";
@@ -60,17 +60,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
-    crate::run_cmd(crate::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "magellan",
-        "-p",
-        "redfish-sim",
-    ]))?;
-    let bin_dir = release_dir()?;
-    let sim_bin = format!("{bin_dir}/redfish-sim");
-    let magellan = format!("{bin_dir}/magellan");
+    let (sim_bin, magellan) = release_binaries()?;
     let bmcs = o.nodes / o.per_bmc;
 
     let t = Instant::now();
