@@ -291,6 +291,46 @@ fn compose_stack_from_the_images_discovers_bmcs_and_boots_a_node() {
         }
     }
 
+    // `--save`: archives an air-gapped head node loads. The redfish-sim image
+    // used below is the one loaded back from its archive.
+    let saved = dir.join("saved");
+    run_ok(
+        engine
+            .client(bin("xtask"))
+            .args(["build-images", "--no-build", "--save"])
+            .arg(&saved)
+            .env("CARGO_MANIFEST_DIR", workspace_root().join("xtask")),
+    )
+    .unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    for image in [
+        "smd",
+        "bss",
+        "tftpd",
+        "dhcpd-shim",
+        "magellan",
+        "redfish-sim",
+    ] {
+        let archive = saved.join(format!("ochami-{image}-{version}.tar"));
+        assert!(archive.exists(), "{} written", archive.display());
+    }
+    let sim_tags = [
+        format!("ochami/redfish-sim:{version}"),
+        "ochami/redfish-sim:latest".to_owned(),
+    ];
+    run_ok(engine.docker().arg("rmi").args(&sim_tags)).unwrap();
+    run_ok(
+        engine
+            .docker()
+            .args(["load", "-i"])
+            .arg(saved.join(format!("ochami-redfish-sim-{version}.tar"))),
+    )
+    .unwrap();
+    for tag in &sim_tags {
+        run_ok(engine.docker().args(["image", "inspect", tag]))
+            .unwrap_or_else(|e| panic!("{tag} loaded: {e}"));
+    }
+
     // The site's settings and secrets, as deploy/.env would hold them.
     let boot = dir.join("boot");
     std::fs::create_dir_all(&boot).unwrap();
