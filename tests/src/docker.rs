@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::netns::Netns;
+use crate::proc::wait_until;
 
 /// Programs the engine needs, with the Debian package of each.
 pub const TOOLS: &[(&str, &str)] = &[
@@ -55,23 +56,15 @@ fn spawn(ns: &Netns, program: &str, args: &[String], log: &Path) -> Result<Child
         .map_err(|e| format!("cannot start {program}: {e}"))
 }
 
+/// [`wait_until`], with the daemon's log in the error.
 fn wait_for(
     what: &str,
     log: &Path,
     timeout: Duration,
-    mut ok: impl FnMut() -> bool,
+    ok: impl FnMut() -> bool,
 ) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
-    while !ok() {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "{what} not up after {timeout:?}:\n{}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    Ok(())
+    wait_until(what, timeout, ok)
+        .map_err(|e| format!("{e}:\n{}", std::fs::read_to_string(log).unwrap_or_default()))
 }
 
 impl Engine {

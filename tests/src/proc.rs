@@ -23,6 +23,23 @@ pub fn run_ok(cmd: &mut Command) -> Result<String, String> {
     }
 }
 
+/// Poll `ok` every 200 ms until it holds; an error naming `what` after
+/// `timeout`.
+pub fn wait_until(
+    what: &str,
+    timeout: Duration,
+    mut ok: impl FnMut() -> bool,
+) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    while !ok() {
+        if Instant::now() > deadline {
+            return Err(format!("{what}: not after {timeout:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
 pub struct Daemon {
     pub name: String,
     pub log: PathBuf,

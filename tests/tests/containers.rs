@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use ochami_e2e::docker::Engine;
 use ochami_e2e::netns::Netns;
-use ochami_e2e::proc::{run_ok, Daemon};
+use ochami_e2e::proc::{run_ok, wait_until, Daemon};
 use ochami_e2e::qemu::{self, Firmware};
 use ochami_e2e::stack::{self, node_mac, SERVER};
 use ochami_e2e::{assets, bin, cache_dir, is_root, workspace_root};
@@ -33,6 +33,26 @@ const MAX_IMAGE_BYTES: u64 = 25_000_000;
 
 const BMC: &str = "172.16.0.10";
 
+/// The images `cargo xtask build-images` makes, `ochami/<name>`.
+const IMAGES: [&str; 6] = [
+    "smd",
+    "bss",
+    "tftpd",
+    "dhcpd-shim",
+    "magellan",
+    "redfish-sim",
+];
+
+/// `program --env-file ENV -f deploy/compose.yaml`: docker-compose (1.29 or
+/// v2) on the generated file with a site's settings.
+fn compose_command(mut c: Command, env_file: &Path) -> Command {
+    c.arg("--env-file")
+        .arg(env_file)
+        .arg("-f")
+        .arg(workspace_root().join("deploy/compose.yaml"));
+    c
+}
+
 struct Compose<'a> {
     engine: &'a Engine,
     project: String,
@@ -41,13 +61,8 @@ struct Compose<'a> {
 
 impl Compose<'_> {
     fn command(&self) -> Command {
-        let mut c = self.engine.client("docker-compose");
-        c.arg("--env-file")
-            .arg(&self.env_file)
-            .arg("-f")
-            .arg(workspace_root().join("deploy/compose.yaml"))
-            .arg("-p")
-            .arg(&self.project);
+        let mut c = compose_command(self.engine.client("docker-compose"), &self.env_file);
+        c.arg("-p").arg(&self.project);
         c
     }
 
@@ -136,17 +151,6 @@ fn process_uid(compose: &Compose, service: &str) -> Result<String, String> {
         .ok_or_else(|| format!("no Uid in /proc/{pid}/status"))
 }
 
-fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
-    while !ok() {
-        if Instant::now() > deadline {
-            return Err(format!("{what}: not after {timeout:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    Ok(())
-}
-
 fn listening(ns: &Netns, flag: &str, port: &str) -> bool {
     run_ok(ns.command("ss").arg(flag))
         .map(|t| t.lines().any(|l| l.contains(&format!(":{port} "))))
@@ -176,14 +180,13 @@ fn the_compose_file_is_valid_for_compose_v1_and_v2() {
     )
     .unwrap();
     for compose in [&v1, &v2] {
-        let out = run_ok(
-            Command::new(compose)
-                .arg("--env-file")
-                .arg(&env_file)
-                .arg("-f")
-                .arg(workspace_root().join("deploy/compose.yaml"))
-                .args(["--profile", "sim", "--profile", "tools", "config"]),
-        )
+        let out = run_ok(compose_command(Command::new(compose), &env_file).args([
+            "--profile",
+            "sim",
+            "--profile",
+            "tools",
+            "config",
+        ]))
         .unwrap_or_else(|e| panic!("{}: {e}", compose.display()));
         assert!(
             !out.to_lowercase().contains("warn"),
@@ -215,15 +218,8 @@ fn the_compose_file_is_valid_for_compose_v1_and_v2() {
     // Without the passwords both refuse to start, naming deploy/.env.
     std::fs::write(&env_file, "").unwrap();
     for compose in [&v1, &v2] {
-        let err = run_ok(
-            Command::new(compose)
-                .arg("--env-file")
-                .arg(&env_file)
-                .arg("-f")
-                .arg(workspace_root().join("deploy/compose.yaml"))
-                .arg("config"),
-        )
-        .unwrap_err();
+        let err =
+            run_ok(compose_command(Command::new(compose), &env_file).arg("config")).unwrap_err();
         assert!(err.contains("deploy/.env"), "{}: {err}", compose.display());
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -259,14 +255,7 @@ fn compose_stack_from_the_images_discovers_bmcs_and_boots_a_node() {
     .unwrap_or_else(|e| panic!("build-images: {e}\n{}", engine.log()));
     let build_secs = t.elapsed().as_secs_f64();
     eprintln!("{out}");
-    for image in [
-        "smd",
-        "bss",
-        "tftpd",
-        "dhcpd-shim",
-        "magellan",
-        "redfish-sim",
-    ] {
+    for image in IMAGES {
         for tag in ["latest", env!("CARGO_PKG_VERSION")] {
             let name = format!("ochami/{image}:{tag}");
             let size: u64 =
@@ -303,14 +292,7 @@ fn compose_stack_from_the_images_discovers_bmcs_and_boots_a_node() {
     )
     .unwrap();
     let version = env!("CARGO_PKG_VERSION");
-    for image in [
-        "smd",
-        "bss",
-        "tftpd",
-        "dhcpd-shim",
-        "magellan",
-        "redfish-sim",
-    ] {
+    for image in IMAGES {
         let archive = saved.join(format!("ochami-{image}-{version}.tar"));
         assert!(archive.exists(), "{} written", archive.display());
     }
