@@ -1,7 +1,7 @@
 //! smd: the State Management Database (HSM v2 API) on PostgreSQL.
 //!
 //! `api` holds the routes (thin actix handlers), `store` every SQL statement,
-//! `model` the wire types. smd calls no other service; with discovery on
+//! `model` (the `smd-api` crate) the wire types. smd calls no other service; with discovery on
 //! (`discovery`) it talks Redfish to BMCs.
 
 pub mod api;
@@ -9,7 +9,7 @@ pub mod config;
 pub mod discovery;
 pub mod inventory;
 pub mod legacy_inventory;
-pub mod model;
+pub use smd_api as model;
 pub mod scn;
 pub mod store;
 

@@ -1,4 +1,4 @@
-//! Wire types: JSON bodies with OpenCHAMI's field names and omitempty rules.
+//! SMD's wire contract: JSON bodies with OpenCHAMI's field names and omitempty rules.
 //! Input types validate at the edge (xnames, enums, MACs, IPs) so the store only
 //! ever sees canonical values.
 
