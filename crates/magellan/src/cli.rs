@@ -20,7 +20,7 @@ use crate::inventory::{self, RedfishEndpoint};
 use crate::output::{render, Format};
 use crate::redfish::{self, Session, TlsOptions};
 use crate::scan::{self, ScanOptions};
-use crate::smd::{Sent, SmdClient};
+use smd_api::client::{SmdClient, Written};
 use crate::{BmcTarget, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 
 mod power;
@@ -403,6 +403,12 @@ impl From<String> for Usage {
     }
 }
 
+impl From<smd_api::client::Error> for Usage {
+    fn from(e: smd_api::client::Error) -> Self {
+        Usage(e.to_string())
+    }
+}
+
 fn tls(insecure: bool, cacert: Option<&Path>) -> Result<TlsOptions, Usage> {
     let cacert = match cacert {
         Some(p) => {
@@ -616,7 +622,7 @@ async fn cmd_collect(a: CollectArgs, s: Settings) -> Result<i32, Usage> {
     }
     if let Some(url) = smd_url {
         let smd_client = redfish::http_client(&tls_opts, s.timeout)?;
-        let smd = SmdClient::new(smd_client, &url, s.access_token.clone());
+        let smd = SmdClient::new(smd_client, &url).with_token(s.access_token.clone());
         failed.extend(send_all(&smd, &outcome.endpoints, a.force_update, s.concurrency).await);
     }
     eprintln!(
@@ -646,8 +652,8 @@ async fn send_all(
     concurrency: usize,
 ) -> Vec<String> {
     use futures_util::stream::{self, StreamExt};
-    let results: Vec<(String, Result<Sent, String>)> = stream::iter(eps)
-        .map(|ep| async move { (ep.id.clone(), smd.add_redfish_endpoint(ep, force).await) })
+    let results: Vec<(String, Result<Written, _>)> = stream::iter(eps)
+        .map(|ep| async move { (ep.id.clone(), smd.put_redfish_endpoint(ep, force).await) })
         .buffer_unordered(concurrency.clamp(1, 32))
         .collect()
         .await;
@@ -655,8 +661,8 @@ async fn send_all(
     let mut failed = Vec::new();
     for (id, r) in results {
         match r {
-            Ok(Sent::Created) => created += 1,
-            Ok(Sent::Updated) => updated += 1,
+            Ok(Written::Created) => created += 1,
+            Ok(Written::Updated) => updated += 1,
             Err(e) => failed.push(format!("{id}: {e}")),
         }
     }
@@ -697,7 +703,7 @@ async fn cmd_send(a: SendArgs, s: Settings) -> Result<i32, Usage> {
         &tls(a.insecure || s.insecure, a.cacert.as_deref())?,
         s.timeout,
     )?;
-    let smd = SmdClient::new(client, &a.smd_url, s.access_token.clone());
+    let smd = SmdClient::new(client, &a.smd_url).with_token(s.access_token.clone());
     let failed = send_all(&smd, &eps, a.force_update, s.concurrency).await;
     Ok(summary(&failed))
 }

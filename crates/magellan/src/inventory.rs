@@ -1,9 +1,9 @@
 //! The inventory magellan produces and SMD consumes: OpenCHAMI's
-//! "SchemaVersion 1" RedfishEndpoint payload. The wire structs live in
-//! `ochami-redfish` (smd reads the same ones); reading collect output back
-//! from JSON or YAML files is magellan's own.
+//! "SchemaVersion 1" RedfishEndpoint payload. The wire types are `smd-api`'s
+//! (smd reads the same ones); reading collect output back from JSON or YAML
+//! files is magellan's own.
 
-pub use ochami_redfish::inventory::*;
+pub use smd_api::redfish_endpoint::RedfishEndpointIn as RedfishEndpoint;
 
 /// Parse collect output: a JSON/YAML array of endpoints or a single one.
 pub fn parse_many(text: &str) -> Result<Vec<RedfishEndpoint>, String> {

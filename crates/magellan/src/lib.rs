@@ -27,7 +27,6 @@ pub mod power;
 /// The Redfish client, shared with smd (`ochami-redfish`).
 pub use ochami_redfish::client as redfish;
 pub mod scan;
-pub mod smd;
 pub mod wrapper;
 
 /// Exit codes (DESIGN: 0 all good, 1 some BMCs failed, 2 usage error).

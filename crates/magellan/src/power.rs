@@ -20,8 +20,10 @@ use std::collections::BTreeMap;
 
 use ochami_types::Xname;
 
+use smd_api::component_endpoint::ComponentEndpoint;
+use smd_api::redfish_endpoint::RedfishEndpoint as SmdRedfishEndpoint;
+
 use crate::inventory::RedfishEndpoint;
-use crate::smd::{SmdComponentEndpoint, SmdRedfishEndpoint};
 
 /// One node resolved to its BMC and system resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,7 @@ impl Topology {
         let mut nodes = BTreeMap::new();
         for ep in inventory {
             for (node, sys) in ep.nodes() {
+                let node = node.to_string();
                 let (base, path) = split_uri(&sys.uri, &ep.fqdn, "https");
                 nodes.insert(
                     node.clone(),
@@ -78,7 +81,7 @@ impl Topology {
     /// Nodes of a disabled or unknown RedfishEndpoint are left out.
     pub fn from_smd(
         endpoints: &[SmdRedfishEndpoint],
-        systems: &[SmdComponentEndpoint],
+        systems: &[ComponentEndpoint],
         scheme: &str,
     ) -> Topology {
         let by_id: BTreeMap<String, &SmdRedfishEndpoint> = endpoints
@@ -86,6 +89,9 @@ impl Topology {
             .map(|e| (e.id.to_ascii_lowercase(), e))
             .collect();
         let mut nodes = BTreeMap::new();
+        let systems = systems
+            .iter()
+            .filter(|c| c.redfish_type.is_empty() || c.redfish_type == "ComputerSystem");
         for ce in systems {
             let bmc_id = ce.redfish_endpoint_id.to_ascii_lowercase();
             let Some(ep) = by_id.get(&bmc_id) else {
@@ -95,7 +101,7 @@ impl Topology {
                 );
                 continue;
             };
-            if ep.enabled == Some(false) {
+            if !ep.enabled {
                 continue;
             }
             let fqdn = [&ep.fqdn, &ce.redfish_endpoint_fqdn, &ep.hostname]
@@ -204,32 +210,27 @@ fn split_uri(uri: &str, fqdn: &str, scheme: &str) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::InventoryDetail;
+    use smd_api::redfish_endpoint::SystemIn;
 
     fn ep() -> RedfishEndpoint {
         RedfishEndpoint {
             id: "x1c0s1b2".into(),
-            kind: String::new(),
-            name: String::new(),
             fqdn: "10.0.0.1".into(),
             user: "admin".into(),
-            mac_required: true,
-            rediscover_on_update: false,
-            mac_addr: None,
-            schema_version: 1,
+            schema_version: Some(1),
             systems: vec![
-                InventoryDetail {
+                SystemIn {
                     uri: "https://10.0.0.1:8443/redfish/v1/Systems/A".into(),
                     uuid: "u1".into(),
                     ..Default::default()
                 },
-                InventoryDetail {
+                SystemIn {
                     uri: "/redfish/v1/Systems/B".into(),
                     uuid: "u2".into(),
                     ..Default::default()
                 },
             ],
-            managers: vec![],
+            ..Default::default()
         }
     }
 
@@ -250,6 +251,7 @@ mod tests {
         let eps = vec![
             SmdRedfishEndpoint {
                 id: "x1c0s1b0".into(),
+                enabled: true,
                 fqdn: "127.0.0.1:8443".into(),
                 user: "root".into(),
                 password: "secret".into(),
@@ -257,12 +259,13 @@ mod tests {
             },
             SmdRedfishEndpoint {
                 id: "x1c0s2b0".into(),
+                enabled: true,
                 fqdn: "10.0.0.2".into(),
                 user: "root".into(),
                 ..Default::default()
             },
         ];
-        let ce = |id: &str, bmc: &str| SmdComponentEndpoint {
+        let ce = |id: &str, bmc: &str| ComponentEndpoint {
             id: id.into(),
             redfish_type: "ComputerSystem".into(),
             odata_id: "/redfish/v1/Systems/Node0".into(),

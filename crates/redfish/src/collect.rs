@@ -14,16 +14,16 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde_json::Value;
 
 use crate::client::{odata_id, odata_ids, text, RedfishError, Session};
-use crate::inventory::{
-    EthernetInterface, InventoryDetail, Links, Manager, MemoryDevice, NetworkAdapter,
-    NetworkInterface, Power, Processor, RedfishEndpoint,
+use smd_api::redfish_endpoint::{
+    EthernetIn, LinksIn, ManagerIn, MemoryIn, NetworkAdapterIn, NetworkInterfaceIn, PowerIn,
+    ProcessorIn, RedfishEndpointIn, SystemIn,
 };
 
 /// One BMC's inventory, before it gets an ID.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
-    pub systems: Vec<InventoryDetail>,
-    pub managers: Vec<Manager>,
+    pub systems: Vec<SystemIn>,
+    pub managers: Vec<ManagerIn>,
     pub bmc_mac: Option<String>,
     /// The service root's `RedfishVersion` ("" when the BMC gives none).
     pub redfish_version: String,
@@ -83,19 +83,18 @@ async fn services(s: &Session, root: &Value) -> Vec<RedfishService> {
 impl Inventory {
     /// The SchemaVersion-1 payload for this BMC, named `id`, reached at
     /// `fqdn` (host, with `:port` only when not the scheme's default) as `user`.
-    pub fn into_endpoint(self, id: String, fqdn: String, user: String) -> RedfishEndpoint {
-        RedfishEndpoint {
+    pub fn into_endpoint(self, id: String, fqdn: String, user: String) -> RedfishEndpointIn {
+        RedfishEndpointIn {
             id,
-            kind: String::new(),
-            name: String::new(),
             fqdn,
             user,
-            mac_required: true,
-            rediscover_on_update: false,
-            mac_addr: self.bmc_mac,
-            schema_version: 1,
+            mac_required: Some(true),
+            rediscover_on_update: Some(false),
+            mac_addr: self.bmc_mac.unwrap_or_default(),
+            schema_version: Some(1),
             systems: self.systems,
             managers: self.managers,
+            ..Default::default()
         }
     }
 }
@@ -168,7 +167,7 @@ pub async fn crawl(s: &Session, bmc_ip: Option<IpAddr>) -> Result<Inventory, Red
         .map(|(i, _)| i)
         .collect();
     if !bare.is_empty() {
-        let spare: Vec<EthernetInterface> = managers
+        let spare: Vec<EthernetIn> = managers
             .iter()
             .flat_map(|m| &m.ethernet_interfaces)
             .filter(|e| Some(&e.ip) != bmc_ip_text.as_ref() && Some(&e.mac) != bmc_mac.as_ref())
@@ -194,7 +193,7 @@ pub async fn crawl(s: &Session, bmc_ip: Option<IpAddr>) -> Result<Inventory, Red
     })
 }
 
-async fn manager(s: &Session, uri: &str) -> Result<Manager, RedfishError> {
+async fn manager(s: &Session, uri: &str) -> Result<ManagerIn, RedfishError> {
     let m = s.get(uri).await?;
     let ethernet_interfaces = match odata_id(m.get("EthernetInterfaces")) {
         Some(p) => ethernet_interfaces(s, &p).await,
@@ -204,13 +203,13 @@ async fn manager(s: &Session, uri: &str) -> Result<Manager, RedfishError> {
         .pointer("/Actions/#Manager.Reset/ResetType@Redfish.AllowableValues")
         .map(strings)
         .unwrap_or_default();
-    Ok(Manager {
+    Ok(ManagerIn {
         uri: s.url(uri),
         uuid: text(&m, "UUID"),
         name: text(&m, "Name"),
         description: text(&m, "Description"),
         model: text(&m, "Model"),
-        kind: text(&m, "ManagerType"),
+        type_: text(&m, "ManagerType"),
         firmware_version: text(&m, "FirmwareVersion"),
         ethernet_interfaces,
         actions,
@@ -232,7 +231,7 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn ethernet_interfaces(s: &Session, coll: &str) -> Vec<EthernetInterface> {
+async fn ethernet_interfaces(s: &Session, coll: &str) -> Vec<EthernetIn> {
     let members = match s.members(coll).await {
         Ok(m) => m,
         Err(e) => {
@@ -267,24 +266,25 @@ async fn ethernet_interfaces(s: &Session, coll: &str) -> Vec<EthernetInterface> 
             .find(|a| a.parse::<Ipv4Addr>().is_ok_and(|ip| !ip.is_unspecified()))
             .unwrap_or_default()
             .to_owned();
-        out.push(EthernetInterface {
+        out.push(EthernetIn {
             uri: s.url(&m),
             mac,
             ip,
             name: text(&nic, "Name"),
             description: text(&nic, "Description"),
-            enabled: nic
-                .get("InterfaceEnabled")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            enabled: Some(
+                nic.get("InterfaceEnabled")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            ),
         });
     }
     out
 }
 
-async fn system(s: &Session, uri: &str) -> Result<InventoryDetail, RedfishError> {
+async fn system(s: &Session, uri: &str) -> Result<SystemIn, RedfishError> {
     let v = s.get(uri).await?;
-    let mut d = InventoryDetail {
+    let mut d = SystemIn {
         uri: s.url(uri),
         uuid: text(&v, "UUID"),
         manufacturer: text(&v, "Manufacturer"),
@@ -293,57 +293,65 @@ async fn system(s: &Session, uri: &str) -> Result<InventoryDetail, RedfishError>
         model: text(&v, "Model"),
         serial: text(&v, "SerialNumber"),
         bios_version: text(&v, "BiosVersion"),
-        power: Power {
+        power: PowerIn {
             state: text(&v, "PowerState"),
             mode: text(&v, "PowerMode"),
             restore_policy: text(&v, "PowerRestorePolicy"),
             power_control_ids: Vec::new(),
         },
-        processor_count: v
-            .pointer("/ProcessorSummary/Count")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0),
+        processor_count: Some(
+            v.pointer("/ProcessorSummary/Count")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+        ),
         processor_type: v
             .pointer("/ProcessorSummary/Model")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned(),
-        memory_total: v
-            .pointer("/MemorySummary/TotalSystemMemoryGiB")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0),
-        links: Links {
+        memory_total: Some(
+            v.pointer("/MemorySummary/TotalSystemMemoryGiB")
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0),
+        ),
+        network_interfaces: Some(Vec::new()),
+        links: LinksIn {
             chassis: odata_ids(v.pointer("/Links/Chassis")),
             managers: odata_ids(v.pointer("/Links/ManagedBy")),
         },
-        ..InventoryDetail::default()
+        ..SystemIn::default()
     };
     d.actions = reset_types(s, &v).await;
     if let Some(p) = odata_id(v.get("EthernetInterfaces")) {
         d.ethernet_interfaces = ethernet_interfaces(s, &p).await;
     }
     if let Some(p) = odata_id(v.get("NetworkInterfaces")) {
-        d.network_interfaces = network_interfaces(s, &p).await;
+        d.network_interfaces = Some(network_interfaces(s, &p).await);
     }
-    if let Some(p) = odata_id(v.get("Processors")) {
-        d.processors = processors(s, &p).await;
-    }
-    if let Some(p) = odata_id(v.get("Memory")) {
-        d.memory = memory(s, &p).await;
-    }
+    let cpus = match odata_id(v.get("Processors")) {
+        Some(p) => processors(s, &p).await,
+        None => Vec::new(),
+    };
+    let dimms = match odata_id(v.get("Memory")) {
+        Some(p) => memory(s, &p).await,
+        None => Vec::new(),
+    };
     // Fill summaries from devices when the BMC gave none.
-    if d.processor_count == 0 && !d.processors.is_empty() {
-        d.processor_count = d.processors.len() as u32;
+    if d.processor_count == Some(0) && !cpus.is_empty() {
+        d.processor_count = Some(cpus.len() as u64);
     }
     if d.processor_type.is_empty() {
-        if let Some(p) = d.processors.first() {
+        if let Some(p) = cpus.first() {
             d.processor_type = p.model.clone();
         }
     }
-    if d.memory_total == 0.0 && !d.memory.is_empty() {
-        d.memory_total = d.memory.iter().map(|m| m.capacity_mib).sum::<u64>() as f64 / 1024.0;
+    if d.memory_total == Some(0.0) && !dimms.is_empty() {
+        let mib: u64 = dimms.iter().filter_map(|m| m.capacity_mib).sum();
+        d.memory_total = Some(mib as f64 / 1024.0);
     }
+    // No devices listed: leave SMD's stored ones alone (absent, not empty).
+    d.processors = (!cpus.is_empty()).then_some(cpus);
+    d.memory = (!dimms.is_empty()).then_some(dimms);
     if let Some(c) = d.links.chassis.first().cloned() {
         match s.get(&c).await {
             Ok(ch) => {
@@ -408,7 +416,7 @@ async fn reset_types(s: &Session, sys: &Value) -> Vec<String> {
     }
 }
 
-async fn network_interfaces(s: &Session, coll: &str) -> Vec<NetworkInterface> {
+async fn network_interfaces(s: &Session, coll: &str) -> Vec<NetworkInterfaceIn> {
     let mut out = Vec::new();
     let members = s.members(coll).await.unwrap_or_else(|e| {
         tracing::warn!("network interfaces skipped: {e}");
@@ -422,11 +430,11 @@ async fn network_interfaces(s: &Session, coll: &str) -> Vec<NetworkInterface> {
         else {
             continue;
         };
-        let mut adapter = NetworkAdapter::default();
+        let mut adapter = NetworkAdapterIn::default();
         if let Some(a) = odata_id(ni.pointer("/Links/NetworkAdapter")) {
             match s.get(&a).await {
                 Ok(av) => {
-                    adapter = NetworkAdapter {
+                    adapter = NetworkAdapterIn {
                         uri: s.url(&a),
                         manufacturer: text(&av, "Manufacturer"),
                         name: text(&av, "Name"),
@@ -438,7 +446,7 @@ async fn network_interfaces(s: &Session, coll: &str) -> Vec<NetworkInterface> {
                 Err(e) => tracing::warn!("network adapter skipped: {e}"),
             }
         }
-        out.push(NetworkInterface {
+        out.push(NetworkInterfaceIn {
             uri: s.url(&m),
             name: text(&ni, "Name"),
             description: text(&ni, "Description"),
@@ -448,7 +456,7 @@ async fn network_interfaces(s: &Session, coll: &str) -> Vec<NetworkInterface> {
     out
 }
 
-async fn processors(s: &Session, coll: &str) -> Vec<Processor> {
+async fn processors(s: &Session, coll: &str) -> Vec<ProcessorIn> {
     let mut out = Vec::new();
     let members = s.members(coll).await.unwrap_or_else(|e| {
         tracing::warn!("processors skipped: {e}");
@@ -462,13 +470,8 @@ async fn processors(s: &Session, coll: &str) -> Vec<Processor> {
         else {
             continue;
         };
-        let num = |k: &str| {
-            p.get(k)
-                .and_then(Value::as_u64)
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0)
-        };
-        out.push(Processor {
+        let num = |k: &str| Some(p.get(k).and_then(Value::as_u64).unwrap_or(0));
+        out.push(ProcessorIn {
             uri: s.url(&m),
             socket: text(&p, "Socket"),
             manufacturer: text(&p, "Manufacturer"),
@@ -477,12 +480,13 @@ async fn processors(s: &Session, coll: &str) -> Vec<Processor> {
             cores: num("TotalCores"),
             threads: num("TotalThreads"),
             max_speed_mhz: num("MaxSpeedMHz"),
+            ..Default::default()
         });
     }
     out
 }
 
-async fn memory(s: &Session, coll: &str) -> Vec<MemoryDevice> {
+async fn memory(s: &Session, coll: &str) -> Vec<MemoryIn> {
     let mut out = Vec::new();
     let members = s.members(coll).await.unwrap_or_else(|e| {
         tracing::warn!("memory skipped: {e}");
@@ -496,16 +500,16 @@ async fn memory(s: &Session, coll: &str) -> Vec<MemoryDevice> {
         else {
             continue;
         };
-        out.push(MemoryDevice {
+        out.push(MemoryIn {
             uri: s.url(&m),
             name: text(&d, "Name"),
             device_type: text(&d, "MemoryDeviceType"),
-            capacity_mib: d.get("CapacityMiB").and_then(Value::as_u64).unwrap_or(0),
-            speed_mhz: d
-                .get("OperatingSpeedMhz")
-                .and_then(Value::as_u64)
-                .and_then(|n| u32::try_from(n).ok())
-                .unwrap_or(0),
+            capacity_mib: Some(d.get("CapacityMiB").and_then(Value::as_u64).unwrap_or(0)),
+            speed_mhz: Some(
+                d.get("OperatingSpeedMhz")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ),
             manufacturer: text(&d, "Manufacturer"),
             part_number: text(&d, "PartNumber"),
             serial: text(&d, "SerialNumber"),

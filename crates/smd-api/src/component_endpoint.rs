@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 /// How a component is reached through its RedfishEndpoint. Exactly one of the
 /// `Redfish*Info` blocks is present, by `ComponentEndpointType`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct ComponentEndpoint {
     #[serde(rename = "ID")]
     pub id: String,
@@ -126,4 +126,25 @@ pub struct ServiceEndpoint {
 pub struct ServiceEndpointArray {
     #[serde(rename = "ServiceEndpoints")]
     pub service_endpoints: Vec<ServiceEndpoint>,
+}
+
+impl ComponentEndpoint {
+    /// The reset types the node's system accepts:
+    /// `RedfishSystemInfo.Actions["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"]`
+    /// (empty when SMD does not know).
+    pub fn reset_types(&self) -> Vec<String> {
+        self.system_info
+            .as_ref()
+            .and_then(|i| i.get("Actions"))
+            .and_then(|a| a.get("#ComputerSystem.Reset"))
+            .and_then(|r| r.get("ResetType@Redfish.AllowableValues"))
+            .and_then(serde_json::Value::as_array)
+            .map(|v| {
+                v.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }

@@ -2,6 +2,8 @@
 //! Input types validate at the edge (xnames, enums, MACs, IPs) so the store only
 //! ever sees canonical values.
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod component;
 pub mod component_endpoint;
 pub mod discovery;
@@ -9,6 +11,7 @@ pub mod ethernet_interface;
 pub mod group;
 pub mod hardware;
 pub mod lock;
+pub mod naming;
 pub mod node_map;
 pub mod power_map;
 pub mod redfish_endpoint;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::is_false;
 
 /// `DiscoveryInfo` of an endpoint.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct DiscoveryInfo {
     #[serde(
         rename = "LastDiscoveryAttempt",
@@ -27,7 +27,7 @@ pub struct DiscoveryInfo {
 
 /// A RedfishEndpoint as GET returns it.
 // `Debug` (below) leaves the password out.
-#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct RedfishEndpoint {
     #[serde(rename = "ID")]
     pub id: String,
@@ -99,7 +99,10 @@ where
 /// A RedfishEndpoint in a POST/PUT body, possibly carrying magellan's
 /// inventory. IDs, MACs and IPs are checked by the handler so errors can say
 /// which entry is wrong.
-#[derive(Clone, Default, Deserialize, ToSchema)]
+///
+/// The same type is what magellan and smd's discovery send: serialized, the
+/// empty optional fields are left out, as OpenCHAMI magellan leaves them.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RedfishEndpointIn {
     #[serde(rename = "ID", alias = "id", default, deserialize_with = "nullable")]
     pub id: String,
@@ -122,14 +125,16 @@ pub struct RedfishEndpointIn {
         rename = "Hostname",
         alias = "hostname",
         default,
-        deserialize_with = "nullable"
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
     )]
     pub hostname: String,
     #[serde(
         rename = "Domain",
         alias = "domain",
         default,
-        deserialize_with = "nullable"
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
     )]
     pub domain: String,
     #[serde(
@@ -139,13 +144,14 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable"
     )]
     pub fqdn: String,
-    #[serde(rename = "Enabled", alias = "enabled", default)]
+    #[serde(rename = "Enabled", alias = "enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     #[serde(
         rename = "UUID",
         alias = "uuid",
         default,
-        deserialize_with = "nullable"
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
     )]
     pub uuid: String,
     #[serde(
@@ -159,38 +165,42 @@ pub struct RedfishEndpointIn {
         rename = "Password",
         alias = "password",
         default,
-        deserialize_with = "nullable"
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
     )]
     pub password: String,
-    #[serde(rename = "UseSSDP", alias = "usessdp", default)]
+    #[serde(rename = "UseSSDP", alias = "usessdp", default, skip_serializing_if = "Option::is_none")]
     pub use_ssdp: Option<bool>,
-    #[serde(rename = "MACRequired", alias = "macrequired", default)]
+    #[serde(rename = "MACRequired", alias = "macrequired", default, skip_serializing_if = "Option::is_none")]
     pub mac_required: Option<bool>,
     #[serde(
         rename = "MACAddr",
         alias = "macaddr",
         default,
-        deserialize_with = "nullable"
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
     )]
     pub mac_addr: String,
     #[serde(
         rename = "IPAddress",
         alias = "ipaddress",
         default,
-        deserialize_with = "nullable"
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
     )]
     pub ip_address: String,
-    #[serde(rename = "RediscoverOnUpdate", alias = "rediscoveronupdate", default)]
+    #[serde(rename = "RediscoverOnUpdate", alias = "rediscoveronupdate", default, skip_serializing_if = "Option::is_none")]
     pub rediscover_on_update: Option<bool>,
     #[serde(
         rename = "TemplateID",
         alias = "templateid",
         default,
-        deserialize_with = "nullable"
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
     )]
     pub template_id: String,
     /// 1 = magellan's collect format in `Systems` / `Managers`.
-    #[serde(rename = "SchemaVersion", alias = "schemaversion", default)]
+    #[serde(rename = "SchemaVersion", alias = "schemaversion", default, skip_serializing_if = "Option::is_none")]
     pub schema_version: Option<i64>,
     #[serde(
         rename = "Systems",
@@ -289,7 +299,7 @@ impl RedfishEndpointPatch {
 }
 
 /// One of magellan's `ethernet_interfaces`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct EthernetIn {
     #[serde(deserialize_with = "nullable")]
@@ -302,19 +312,26 @@ pub struct EthernetIn {
     pub name: String,
     #[serde(deserialize_with = "nullable")]
     pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// A system's power facts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct PowerIn {
     #[serde(deserialize_with = "nullable")]
     pub state: String,
     #[serde(deserialize_with = "nullable")]
+    pub mode: String,
+    #[serde(deserialize_with = "nullable")]
+    pub restore_policy: String,
+    #[serde(deserialize_with = "nullable")]
     pub power_control_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// A system's `Links`: chassis and managers, as Redfish URIs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct LinksIn {
     #[serde(deserialize_with = "nullable")]
@@ -325,19 +342,20 @@ pub struct LinksIn {
 
 /// One of magellan's `Systems` (OpenCHAMI `schemas.InventoryDetail`); other
 /// keys are accepted and ignored.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct SystemIn {
+    /// Full URL of the system resource (SMD keeps only the path).
     #[serde(deserialize_with = "nullable")]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
     pub uuid: String,
     #[serde(deserialize_with = "nullable")]
-    pub name: String,
-    #[serde(deserialize_with = "nullable")]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
     pub system_type: String,
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
     #[serde(deserialize_with = "nullable")]
     pub model: String,
     #[serde(deserialize_with = "nullable")]
@@ -346,17 +364,24 @@ pub struct SystemIn {
     pub bios_version: String,
     #[serde(deserialize_with = "nullable")]
     pub ethernet_interfaces: Vec<EthernetIn>,
+    /// Absent: the node's stored NICs are left alone; a list (even empty)
+    /// is the whole truth and NICs not in it are removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<Vec<NetworkInterfaceIn>>,
     #[serde(deserialize_with = "nullable")]
     pub power: PowerIn,
+    /// Allowable `ResetType`s of `#ComputerSystem.Reset`.
     #[serde(deserialize_with = "nullable")]
     pub actions: Vec<String>,
-    #[serde(deserialize_with = "nullable")]
-    pub links: LinksIn,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub processor_count: Option<u64>,
     #[serde(deserialize_with = "nullable")]
     pub processor_type: String,
     /// GiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_total: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    pub trusted_modules: Vec<String>,
     #[serde(deserialize_with = "nullable")]
     pub chassis_sku: String,
     #[serde(deserialize_with = "nullable")]
@@ -367,17 +392,19 @@ pub struct SystemIn {
     pub chassis_manufacturer: String,
     #[serde(deserialize_with = "nullable")]
     pub chassis_model: String,
-    /// Absent: the node's stored NICs are left alone; a list (even empty)
-    /// is the whole truth and NICs not in it are removed.
-    pub network_interfaces: Option<Vec<NetworkInterfaceIn>>,
-    /// Per-CPU detail; absent or a list, as `network_interfaces`.
+    #[serde(deserialize_with = "nullable")]
+    pub links: LinksIn,
+    /// Per-CPU detail (beyond OpenCHAMI's summary; OpenCHAMI/magellan#143);
+    /// absent or a list, as `network_interfaces`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub processors: Option<Vec<ProcessorIn>>,
     /// Per-DIMM detail; absent or a list, as `network_interfaces`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<Vec<MemoryIn>>,
 }
 
 /// One of magellan's `network_interfaces` (with its `adapter`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct NetworkInterfaceIn {
     #[serde(deserialize_with = "nullable")]
@@ -390,7 +417,8 @@ pub struct NetworkInterfaceIn {
     pub adapter: NetworkAdapterIn,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// The adapter behind a network interface.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct NetworkAdapterIn {
     #[serde(deserialize_with = "nullable")]
@@ -408,7 +436,7 @@ pub struct NetworkAdapterIn {
 }
 
 /// One of magellan's `processors` (a Redfish Processor, summarised).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ProcessorIn {
     #[serde(deserialize_with = "nullable")]
@@ -421,17 +449,20 @@ pub struct ProcessorIn {
     pub model: String,
     #[serde(deserialize_with = "nullable")]
     pub architecture: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cores: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_speed_mhz: Option<u64>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub part_number: String,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub serial: String,
 }
 
 /// One of magellan's `memory` (a Redfish Memory device, summarised).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct MemoryIn {
     #[serde(deserialize_with = "nullable")]
@@ -440,7 +471,9 @@ pub struct MemoryIn {
     pub name: String,
     #[serde(deserialize_with = "nullable")]
     pub device_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity_mib: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speed_mhz: Option<u64>,
     #[serde(deserialize_with = "nullable")]
     pub manufacturer: String,
@@ -451,7 +484,7 @@ pub struct MemoryIn {
 }
 
 /// One of magellan's `Managers`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ManagerIn {
     #[serde(deserialize_with = "nullable")]
@@ -472,6 +505,8 @@ pub struct ManagerIn {
     pub ethernet_interfaces: Vec<EthernetIn>,
     #[serde(deserialize_with = "nullable")]
     pub actions: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    pub command_shell: Vec<String>,
 }
 
 /// A validated endpoint row, defaults applied as OpenCHAMI's

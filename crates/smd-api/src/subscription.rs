@@ -57,7 +57,7 @@ fn null_when_empty<S: serde::Serializer>(v: &[Subscription], s: S) -> Result<S::
 
 /// POST and PUT body (`SCNPostSubscription`). States, Roles and SubRoles
 /// must be HMS values (a bad one is a 400 naming it).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SubscriptionIn {
     #[serde(rename = "Subscriber", alias = "subscriber", default)]
     pub subscriber: String,

@@ -18,7 +18,6 @@ use ochami_service::http::Problem;
 use ochami_types::{MacAddr, Xname};
 
 use crate::inventory;
-use crate::model::redfish_endpoint::RedfishEndpointIn;
 use crate::store::discovery::{Claim, ServiceRows, WalkTarget};
 use crate::store::Store;
 
@@ -151,29 +150,26 @@ async fn collect(client: &reqwest::Client, t: &WalkTarget) -> Result<Walked, &'s
         uuid: inv.uuid.clone(),
         services: inv.services.clone(),
     };
+    // The same payload a magellan POST carries, in the same types.
     let payload = inv.into_endpoint(t.id.clone(), t.fqdn.clone(), t.user.clone());
-    // The same door as a magellan POST: the payload read as a request body.
     let pre_store = |what: String| {
         tracing::warn!(bmc = %t.id, "discovery: {what}");
         UNEXPECTED_ERROR_PRE_STORE
     };
-    let body: RedfishEndpointIn = serde_json::to_value(&payload)
-        .and_then(serde_json::from_value)
-        .map_err(|e| pre_store(format!("payload does not read back: {e}")))?;
     let bmc: Xname =
         t.id.parse()
             .map_err(|e| pre_store(format!("endpoint ID: {e}")))?;
     let mac = if t.mac_addr.is_empty() {
         payload
             .mac_addr
-            .as_deref()
-            .and_then(|m| m.parse::<MacAddr>().ok())
+            .parse::<MacAddr>()
+            .ok()
             .map(|m| m.to_string())
             .unwrap_or_default()
     } else {
         t.mac_addr.clone()
     };
-    let plan = inventory::plan(&bmc, &mac, &body.systems, &body.managers, "").map_err(pre_store)?;
+    let plan = inventory::plan(&bmc, &mac, &payload.systems, &payload.managers, "").map_err(pre_store)?;
     Ok(Walked {
         version,
         mac,

@@ -66,19 +66,7 @@ pub struct Plan {
 
 /// `https://host:443/redfish/v1/Systems/1` → `/redfish/v1/Systems/1`
 /// (OpenCHAMI's NormalizeURLPath).
-pub fn url_path(uri: &str) -> String {
-    let t = uri.trim();
-    let rest = t
-        .strip_prefix("https://")
-        .or_else(|| t.strip_prefix("http://"));
-    match rest {
-        Some(r) => match r.find('/') {
-            Some(i) => r[i..].to_owned(),
-            None => String::new(),
-        },
-        None => t.to_owned(),
-    }
-}
+pub use smd_api::naming::url_path;
 
 fn nic_info(e: &EthernetIn, mac: &MacAddr) -> Value {
     let mut m = serde_json::Map::new();
@@ -206,18 +194,8 @@ pub fn plan(
             plan.hardware.extend(manager_hardware(bmc, m));
         }
     }
-    let mut seen: Vec<String> = Vec::new();
-    for (i, s) in systems.iter().enumerate() {
-        let key = if s.uuid.trim().is_empty() {
-            format!("uri:{}", url_path(&s.uri))
-        } else {
-            format!("uuid:{}", s.uuid.trim().to_ascii_lowercase())
-        };
-        if seen.contains(&key) {
-            continue;
-        }
-        let k = seen.len() as u32;
-        seen.push(key);
+    for (k, i) in smd_api::naming::node_numbers(systems) {
+        let s = &systems[i];
         let node = bmc.child('n', k).map_err(|e| {
             format!(
                 "{at}Systems[{i}]: cannot name node {k} under {bmc} ({}): {e}",

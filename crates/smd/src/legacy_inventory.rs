@@ -190,6 +190,8 @@ fn system(entry: &Value, chassis: &[Value], at: &str) -> Result<SystemIn, String
         ethernet_interfaces,
         power: PowerIn {
             state: text(data, "PowerState"),
+            mode: text(data, "PowerMode"),
+            restore_policy: text(data, "PowerRestorePolicy"),
             power_control_ids: Vec::new(),
         },
         actions: data
@@ -220,6 +222,7 @@ fn system(entry: &Value, chassis: &[Value], at: &str) -> Result<SystemIn, String
         network_interfaces: None,
         processors,
         memory,
+        trusted_modules: Vec::new(),
     })
 }
 
@@ -231,6 +234,11 @@ fn manager(entry: &Value, at: &str) -> Result<ManagerIn, String> {
         None => return Err(format!("{at}.Data: missing (the Redfish Manager)")),
     };
     Ok(ManagerIn {
+        command_shell: data
+            .pointer("/CommandShell/ConnectTypesSupported")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .unwrap_or_default(),
         uri: text(data, "@odata.id"),
         uuid: text(data, "UUID"),
         name: text(data, "Name"),
