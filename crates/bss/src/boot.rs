@@ -181,7 +181,6 @@ impl AccessLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
 
     fn node() -> Node {
         Node {
@@ -193,7 +192,7 @@ mod tests {
             fqdn: String::new(),
             macs: vec!["aa:bb:cc:dd:ee:01".parse().unwrap()],
             ips: vec![],
-            component: Map::new(),
+            component: Default::default(),
         }
     }
 

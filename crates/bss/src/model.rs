@@ -326,25 +326,5 @@ mod tests {
 }
 
 /// A state change notification as SMD POSTs it to `/boot/v1/scn`
-/// (HSM's `SCNPayload`; OpenCHAMI bss `Scn`): the components sharing one change.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Scn {
-    #[serde(rename = "Components", default)]
-    pub components: Vec<String>,
-    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    #[serde(rename = "Flag", default, skip_serializing_if = "Option::is_none")]
-    pub flag: Option<String>,
-    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    #[serde(rename = "SubRole", default, skip_serializing_if = "Option::is_none")]
-    pub sub_role: Option<String>,
-    #[serde(
-        rename = "SoftwareStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub software_status: Option<String>,
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-}
+/// (HSM's `SCNPayload`; OpenCHAMI bss `Scn`): `smd-api`'s type.
+pub use smd_api::subscription::ScnPayload as Scn;

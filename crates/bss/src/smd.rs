@@ -20,12 +20,13 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use ochami_types::{HmsType, MacAddr, Xname};
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use smd_api::component::Component;
+use smd_api::component_endpoint::ComponentEndpoint;
+use smd_api::ethernet_interface::EthernetInterface;
+use smd_api::subscription::{ScnPayload as Scn, SubscriptionIn};
 use tokio::sync::{watch, Notify};
 use url::Url;
-
-use crate::model::Scn;
 
 /// Misses refresh the view at most this often.
 pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
@@ -45,7 +46,7 @@ pub struct Node {
     pub macs: Vec<MacAddr>,
     pub ips: Vec<IpAddr>,
     /// The component as SMD sent it, for `/hosts` and `/dumpstate`.
-    pub component: Map<String, Value>,
+    pub component: Component,
 }
 
 impl Node {
@@ -56,7 +57,10 @@ impl Node {
 
     /// OpenCHAMI's `SMComponent`: the component plus `FQDN`, `MAC`, `EndpointEnabled`.
     pub fn to_wire(&self) -> Value {
-        let mut m = self.component.clone();
+        let mut m = match serde_json::to_value(&self.component) {
+            Ok(Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
         m.insert("FQDN".into(), Value::String(self.fqdn.clone()));
         m.insert(
             "MAC".into(),
@@ -96,67 +100,46 @@ impl Snapshot {
         self.by_ip.get(ip).map(|&i| &self.nodes[i])
     }
 
-    /// Join SMD's three answers. Entries that do not parse are skipped.
-    pub fn build(components: Vec<Value>, endpoints: Vec<Value>, interfaces: Vec<Value>) -> Self {
+    /// Join SMD's three answers. MACs and IPs that do not parse are skipped.
+    pub fn build(
+        components: Vec<Component>,
+        endpoints: Vec<ComponentEndpoint>,
+        interfaces: Vec<EthernetInterface>,
+    ) -> Self {
         let mut snap = Snapshot::default();
         for c in components {
-            let Value::Object(map) = c else { continue };
-            let Some(id) = map.get("ID").and_then(Value::as_str).map(str::to_owned) else {
-                continue;
-            };
-            if map
-                .get("Type")
-                .and_then(Value::as_str)
-                .is_some_and(|t| t != "Node")
-            {
+            if c.type_ != "Node" {
                 continue;
             }
-            let nid = map.get("NID").and_then(|v| match v {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.parse().ok(),
-                _ => None,
-            });
-            let text = |k: &str| {
-                map.get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
             let node = Node {
-                role: text("Role"),
-                sub_role: text("SubRole"),
-                id: id.clone(),
-                nid,
+                role: c.role.clone(),
+                sub_role: c.sub_role.clone(),
+                id: c.id.clone(),
+                nid: c.nid,
                 endpoint_enabled: None,
                 fqdn: String::new(),
                 macs: Vec::new(),
                 ips: Vec::new(),
-                component: map,
+                component: c,
             };
-            snap.by_name.insert(id, snap.nodes.len());
+            snap.by_name.insert(node.id.clone(), snap.nodes.len());
             snap.nodes.push(node);
         }
         for e in endpoints {
-            let Some(&i) = e
-                .get("ID")
-                .and_then(Value::as_str)
-                .and_then(|id| snap.by_name.get(id))
-            else {
+            let Some(&i) = snap.by_name.get(&e.id) else {
                 continue;
             };
             let node = &mut snap.nodes[i];
-            let enabled = e.get("Enabled").and_then(Value::as_bool).unwrap_or(true);
             // Several endpoints for one node: any disabled one blocks it.
-            node.endpoint_enabled = Some(node.endpoint_enabled.unwrap_or(true) && enabled);
-            if let Some(f) = e.get("FQDN").and_then(Value::as_str) {
-                node.fqdn = f.to_owned();
+            node.endpoint_enabled = Some(node.endpoint_enabled.unwrap_or(true) && e.enabled);
+            if !e.fqdn.is_empty() {
+                node.fqdn = e.fqdn.clone();
             }
-            let mut macs: Vec<&str> = Vec::new();
-            if let Some(m) = e.get("MACAddr").and_then(Value::as_str) {
-                macs.push(m);
-            }
+            let mut macs: Vec<&str> = vec![e.mac_addr.as_str()];
             if let Some(nics) = e
-                .pointer("/RedfishSystemInfo/EthernetNICInfo")
+                .system_info
+                .as_ref()
+                .and_then(|i| i.pointer("/EthernetNICInfo"))
                 .and_then(Value::as_array)
             {
                 macs.extend(
@@ -171,34 +154,17 @@ impl Snapshot {
             }
         }
         for ei in interfaces {
-            let Some(&i) = ei
-                .get("ComponentID")
-                .and_then(Value::as_str)
-                .and_then(|id| snap.by_name.get(id))
-            else {
+            let Some(&i) = snap.by_name.get(&ei.component_id) else {
                 continue;
             };
             let node = &mut snap.nodes[i];
-            if let Some(m) = ei
-                .get("MACAddress")
-                .and_then(Value::as_str)
-                .and_then(|m| m.parse::<MacAddr>().ok())
-            {
+            if let Ok(m) = ei.mac_address.parse::<MacAddr>() {
                 if !node.macs.contains(&m) {
                     node.macs.push(m);
                 }
             }
-            for ip in ei
-                .get("IPAddresses")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(ip) = ip
-                    .get("IPAddress")
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.parse::<IpAddr>().ok())
-                {
+            for ip in &ei.ip_addresses {
+                if let Ok(ip) = ip.ip_address.parse::<IpAddr>() {
                     if !node.ips.contains(&ip) {
                         node.ips.push(ip);
                     }
@@ -244,21 +210,19 @@ impl Snapshot {
                 continue;
             };
             let n = &mut nodes[i];
-            let mut set = |k: &str, v: Value| {
-                n.component.insert(k.to_owned(), v);
-            };
+            let c = &mut n.component;
             if let Some(e) = scn.enabled {
-                set("Enabled", Value::Bool(e));
+                c.enabled = Some(e);
             }
-            for (k, v) in [
-                ("State", &scn.state),
-                ("Flag", &scn.flag),
-                ("SoftwareStatus", &scn.software_status),
-                ("Role", &scn.role),
-                ("SubRole", &scn.sub_role),
+            for (field, v) in [
+                (&mut c.state, &scn.state),
+                (&mut c.flag, &scn.flag),
+                (&mut c.software_status, &scn.software_status),
+                (&mut c.role, &scn.role),
+                (&mut c.sub_role, &scn.sub_role),
             ] {
                 if let Some(v) = v {
-                    set(k, Value::String(v.clone()));
+                    field.clone_from(v);
                 }
             }
             if let Some(r) = &scn.role {
@@ -272,110 +236,62 @@ impl Snapshot {
     }
 }
 
-/// SMD over HTTP.
+/// SMD over HTTP: `smd-api`'s client.
 #[derive(Clone)]
 pub struct SmdClient {
-    base: String,
-    http: reqwest::Client,
-}
-
-#[derive(Deserialize)]
-struct ComponentsBody {
-    #[serde(rename = "Components", default)]
-    components: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct EndpointsBody {
-    #[serde(rename = "ComponentEndpoints", default)]
-    endpoints: Vec<Value>,
+    api: smd_api::client::SmdClient,
 }
 
 impl SmdClient {
     pub fn new(url: &Url, http: reqwest::Client) -> Self {
         SmdClient {
-            base: format!("{}/hsm/v2", url.as_str().trim_end_matches('/')),
-            http,
+            api: smd_api::client::SmdClient::new(http, url.as_str()),
         }
     }
 
-    /// `Ok(None)` when SMD answers 404 (a route it does not have, or nothing
-    /// of that kind yet); `Err` when it cannot be reached or fails.
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>, String> {
-        let url = format!("{}{path}", self.base);
-        let res = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
-        if res.status() == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !res.status().is_success() {
-            return Err(format!("GET {url}: HTTP {}", res.status()));
-        }
-        res.json()
-            .await
-            .map(Some)
-            .map_err(|e| format!("GET {url}: {e}"))
-    }
-
-    /// The three reads, joined.
+    /// The three reads, joined. A read SMD answers 404 to (a route it does
+    /// not have, or nothing of that kind yet) counts as none.
     pub async fn fetch(&self) -> Result<Snapshot, String> {
         let (c, e, i) = tokio::join!(
-            self.get::<ComponentsBody>("/State/Components?type=Node"),
-            self.get::<EndpointsBody>("/Inventory/ComponentEndpoints?type=Node"),
-            self.get::<Vec<Value>>("/Inventory/EthernetInterfaces"),
+            self.api.components("type=Node"),
+            self.api.component_endpoints("type=Node"),
+            self.api.ethernet_interfaces(),
         );
-        let components = c?.map(|b| b.components).unwrap_or_default();
-        let endpoints = e?.map(|b| b.endpoints).unwrap_or_default();
-        let interfaces = i?.unwrap_or_default();
-        Ok(Snapshot::build(components, endpoints, interfaces))
+        let err = |e: smd_api::client::Error| e.to_string();
+        Ok(Snapshot::build(
+            c.map_err(err)?,
+            e.map_err(err)?,
+            i.map_err(err)?,
+        ))
     }
 
     /// Make sure SMD has bss's SCN subscription for `callback`: replace it
     /// when it exists (same Subscriber and Url), else create it. Idempotent.
     pub async fn subscribe_scn(&self, callback: &Url) -> Result<(), String> {
-        let url = format!("{}/Subscriptions/SCN", self.base);
         let body = scn_subscription(callback);
         for _ in 0..2 {
-            let list: Value = self.get("/Subscriptions/SCN").await?.unwrap_or(Value::Null);
-            let existing = list["SubscriptionList"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|s| s["Subscriber"] == SCN_SUBSCRIBER && s["Url"] == callback.as_str())
-                .and_then(|s| s["ID"].as_i64());
-            let req = match existing {
-                Some(id) => self.http.put(format!("{url}/{id}")),
-                None => self.http.post(&url),
-            };
-            let res = req
-                .json(&body)
-                .send()
+            let list = self
+                .api
+                .scn_subscriptions()
                 .await
-                .map_err(|e| format!("subscribe at {url}: {e}"))?;
-            // 409: another bss replica with this callback won the race; look again.
-            if res.status() == reqwest::StatusCode::CONFLICT {
-                continue;
+                .map_err(|e| format!("subscribe: {e}"))?;
+            let existing = list
+                .iter()
+                .find(|s| s.subscriber == SCN_SUBSCRIBER && s.url == callback.as_str())
+                .map(|s| s.id);
+            match self.api.put_scn_subscription(existing, &body).await {
+                // 409: another bss replica with this callback won the race; look again.
+                Err(e) if e.status() == Some(409) => continue,
+                Err(e) => return Err(format!("subscribe: {e}")),
+                Ok(()) => return Ok(()),
             }
-            if !res.status().is_success() {
-                return Err(format!("subscribe at {url}: HTTP {}", res.status()));
-            }
-            return Ok(());
         }
-        Err(format!("subscribe at {url}: conflicting subscriptions"))
+        Err("subscribe: conflicting subscriptions".into())
     }
 
     /// Any HTTP answer counts as reachable, as OpenCHAMI's `/service/hsm` does.
     pub async fn probe(&self) -> bool {
-        self.http
-            .get(format!("{}/service/values/class", self.base))
-            .timeout(Duration::from_secs(3))
-            .send()
-            .await
-            .is_ok()
+        self.api.reachable(Duration::from_secs(3)).await
     }
 }
 
@@ -388,16 +304,17 @@ const SCN_RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// What bss subscribes to: every change that alters its view of a node
 /// (any State, Enabled, any Role or SubRole).
-fn scn_subscription(callback: &Url) -> Value {
+fn scn_subscription(callback: &Url) -> SubscriptionIn {
     use ochami_types::{Role, State, SubRole};
-    serde_json::json!({
-        "Subscriber": SCN_SUBSCRIBER,
-        "Url": callback.as_str(),
-        "Enabled": true,
-        "States": State::ALL.iter().map(State::as_str).collect::<Vec<_>>(),
-        "Roles": Role::ALL.iter().map(Role::as_str).collect::<Vec<_>>(),
-        "SubRoles": SubRole::ALL.iter().map(SubRole::as_str).collect::<Vec<_>>(),
-    })
+    SubscriptionIn {
+        subscriber: SCN_SUBSCRIBER.into(),
+        url: callback.as_str().into(),
+        enabled: Some(true),
+        states: State::ALL.to_vec(),
+        roles: Role::ALL.to_vec(),
+        sub_roles: SubRole::ALL.to_vec(),
+        software_status: Vec::new(),
+    }
 }
 
 /// Keep bss subscribed to SMD's SCNs at `callback` (`BSS_SCN_URL`): retry
@@ -687,9 +604,13 @@ mod tests {
         fake
     }
 
-    fn state_of(cache: &SmdCache) -> Value {
+    fn state_of(cache: &SmdCache) -> String {
         let snap = cache.snapshot();
-        snap.by_name("x1000c1s7b0n0").unwrap().component["State"].clone()
+        snap.by_name("x1000c1s7b0n0")
+            .unwrap()
+            .component
+            .state
+            .clone()
     }
 
     #[tokio::test]
@@ -726,18 +647,28 @@ mod tests {
 
     #[test]
     fn snapshot_joins_components_endpoints_and_interfaces() {
+        let from = |v: Value| serde_json::from_value(v).unwrap();
         let snap = Snapshot::build(
             vec![
-                json!({"ID":"x1000c1s7b0n0","Type":"Node","NID":1,"Role":"Compute"}),
-                json!({"ID":"x1000c1s7b0n1","Type":"Node","NID":2,"Role":"Compute"}),
-                json!({"ID":"x1000c1s7b0","Type":"NodeBMC"}),
+                from(json!({"ID":"x1000c1s7b0n0","Type":"Node","NID":1,"Role":"Compute"})),
+                from(json!({"ID":"x1000c1s7b0n1","Type":"Node","NID":2,"Role":"Compute"})),
+                from(json!({"ID":"x1000c1s7b0","Type":"NodeBMC"})),
             ],
-            vec![json!({"ID":"x1000c1s7b0n1","Enabled":false,
-                "RedfishSystemInfo":{"EthernetNICInfo":[{"MACAddress":"AA:BB:CC:00:00:02"}]}})],
-            vec![
-                json!({"MACAddress":"aa:bb:cc:00:00:01","ComponentID":"x1000c1s7b0n0",
-                "IPAddresses":[{"IPAddress":"172.16.0.10"}]}),
-            ],
+            vec![ComponentEndpoint {
+                id: "x1000c1s7b0n1".into(),
+                enabled: false,
+                system_info: Some(json!({"EthernetNICInfo":[{"MACAddress":"AA:BB:CC:00:00:02"}]})),
+                ..Default::default()
+            }],
+            vec![EthernetInterface {
+                mac_address: "aa:bb:cc:00:00:01".into(),
+                component_id: "x1000c1s7b0n0".into(),
+                ip_addresses: vec![smd_api::ethernet_interface::IpAddressMapping {
+                    ip_address: "172.16.0.10".into(),
+                    network: String::new(),
+                }],
+                ..Default::default()
+            }],
         );
         assert_eq!(snap.nodes.len(), 2);
         let a: MacAddr = "aa:bb:cc:00:00:01".parse().unwrap();

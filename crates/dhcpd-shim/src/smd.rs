@@ -1,6 +1,6 @@
-//! SMD as seen by dhcpd-shim: the wire shapes of `Inventory/EthernetInterfaces`
-//! and `State/Components` (OpenCHAMI's JSON), the in-memory reservation table
-//! built from them, and the HTTP client that fetches and writes back.
+//! SMD as seen by dhcpd-shim: the in-memory reservation table built from
+//! `Inventory/EthernetInterfaces` and `State/Components` (`smd-api`'s types),
+//! and the client that fetches them and writes back.
 //!
 //! [`Reservations`] is plain data (built by a pure function, used by the core);
 //! [`SmdClient`] is the only code here that does I/O.
@@ -11,56 +11,9 @@ use std::time::Duration;
 
 use ochami_service::client::{service_client, token_from_env};
 use ochami_types::{MacAddr, Xname};
-use serde::{Deserialize, Serialize};
+use smd_api::component::Component;
+use smd_api::ethernet_interface::EthernetInterface;
 use url::Url;
-
-/// `GET /hsm/v2/Inventory/EthernetInterfaces` element (fields we read).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EthernetInterface {
-    #[serde(rename = "ID")]
-    pub id: String,
-    #[serde(rename = "Description")]
-    pub description: String,
-    #[serde(rename = "MACAddress")]
-    pub mac_address: String,
-    #[serde(rename = "ComponentID")]
-    pub component_id: String,
-    #[serde(rename = "Type")]
-    pub kind: String,
-    #[serde(rename = "IPAddresses")]
-    pub ip_addresses: Vec<IpAddressEntry>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct IpAddressEntry {
-    #[serde(rename = "IPAddress")]
-    pub ip_address: String,
-    #[serde(rename = "Network", skip_serializing_if = "String::is_empty")]
-    pub network: String,
-}
-
-/// `GET /hsm/v2/State/Components` body.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ComponentArray {
-    #[serde(rename = "Components")]
-    pub components: Vec<Component>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Component {
-    #[serde(rename = "ID")]
-    pub id: String,
-    #[serde(rename = "Type")]
-    pub kind: String,
-    #[serde(rename = "NID")]
-    pub nid: Option<i64>,
-    #[serde(rename = "Role")]
-    pub role: Option<String>,
-}
 
 /// One MAC known to SMD.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +57,7 @@ impl Reservations {
                 ips: ips.clone(),
                 xname,
                 nid: comp.and_then(|c| c.nid).and_then(|n| u64::try_from(n).ok()),
-                role: comp.and_then(|c| c.role.clone()),
+                role: comp.map(|c| c.role.clone()).filter(|r| !r.is_empty()),
             };
             for ip in ips {
                 r.by_ip.entry(ip).or_insert(mac);
@@ -146,11 +99,10 @@ pub enum SmdWrite {
     CreateInterface { mac: MacAddr, ip: Ipv4Addr },
 }
 
-/// HTTP client for SMD.
+/// SMD for dhcpd-shim: `smd-api`'s client with dhcpd-shim's token and timeout.
 #[derive(Debug, Clone)]
 pub struct SmdClient {
-    base: String,
-    http: reqwest::Client,
+    api: smd_api::client::SmdClient,
 }
 
 impl SmdClient {
@@ -168,32 +120,19 @@ impl SmdClient {
     pub fn with_token(base: &Url, token: Option<&str>) -> Result<Self, String> {
         let http = service_client(Self::TIMEOUT, token)?;
         Ok(SmdClient {
-            base: base.as_str().trim_end_matches('/').to_owned(),
-            http,
+            api: smd_api::client::SmdClient::new(http, base.as_str()),
         })
     }
 
-    /// Both GETs, then the table. Any failure leaves the caller's cache as is.
+    /// Both reads, then the table. Any failure leaves the caller's cache as is.
     pub async fn fetch(&self) -> Result<Reservations, String> {
-        let ifaces: Vec<EthernetInterface> = self
-            .get_json("/hsm/v2/Inventory/EthernetInterfaces")
-            .await?;
-        let comps: ComponentArray = self.get_json("/hsm/v2/State/Components").await?;
-        Ok(Reservations::from_smd(&ifaces, &comps.components))
-    }
-
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
-        let url = format!("{}{path}", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .send()
+        let ifaces = self
+            .api
+            .ethernet_interfaces()
             .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
-        if !resp.status().is_success() {
-            return Err(format!("GET {url}: HTTP {}", resp.status()));
-        }
-        resp.json().await.map_err(|e| format!("GET {url}: {e}"))
+            .map_err(|e| e.to_string())?;
+        let comps = self.api.components("").await.map_err(|e| e.to_string())?;
+        Ok(Reservations::from_smd(&ifaces, &comps))
     }
 
     /// Perform one write-back. A 409 on create (the MAC appeared meanwhile)
@@ -202,44 +141,31 @@ impl SmdClient {
         match *w {
             SmdWrite::AddAddress { mac, ip } => self.add_address(mac, ip).await,
             SmdWrite::CreateInterface { mac, ip } => {
-                let url = format!("{}/hsm/v2/Inventory/EthernetInterfaces", self.base);
-                let body = serde_json::json!({
-                    "MACAddress": mac.to_string(),
-                    "Description": "dhcpd-shim pool lease",
-                    "IPAddresses": [{ "IPAddress": ip.to_string() }],
-                });
-                let resp = self
-                    .http
-                    .post(&url)
-                    .json(&body)
-                    .send()
-                    .await
-                    .map_err(|e| format!("POST {url}: {e}"))?;
-                match resp.status().as_u16() {
-                    200..=299 => Ok(()),
-                    409 => self.add_address(mac, ip).await,
-                    s => Err(format!("POST {url}: HTTP {s}")),
+                let created = self
+                    .api
+                    .create_ethernet_interface(
+                        &mac.to_string(),
+                        "dhcpd-shim pool lease",
+                        &ip.to_string(),
+                    )
+                    .await;
+                match created {
+                    Err(e) if e.status() == Some(409) => self.add_address(mac, ip).await,
+                    other => other.map_err(|e| e.to_string()),
                 }
             }
         }
     }
 
+    /// Add `ip` to `mac`'s interface; already there (409) is fine.
     async fn add_address(&self, mac: MacAddr, ip: Ipv4Addr) -> Result<(), String> {
-        let url = format!(
-            "{}/hsm/v2/Inventory/EthernetInterfaces/{}/IPAddresses",
-            self.base,
-            mac.to_hex()
-        );
-        let resp = self
-            .http
-            .post(&url)
-            .json(&serde_json::json!({ "IPAddress": ip.to_string() }))
-            .send()
+        match self
+            .api
+            .add_ip_address(&mac.to_hex(), &ip.to_string())
             .await
-            .map_err(|e| format!("POST {url}: {e}"))?;
-        match resp.status().as_u16() {
-            200..=299 | 409 => Ok(()),
-            s => Err(format!("POST {url}: HTTP {s}")),
+        {
+            Err(e) if e.status() != Some(409) => Err(e.to_string()),
+            _ => Ok(()),
         }
     }
 }

@@ -6,10 +6,12 @@ use std::time::Duration;
 use dhcpd_shim::config::{Config, Mode, PoolRange, SubnetConfig, UefiBoot};
 use dhcpd_shim::lease::LeaseRecord;
 use dhcpd_shim::protocol::{request_bytes, Dhcp, Outcome};
-use dhcpd_shim::smd::{Component, EthernetInterface, IpAddressEntry, Reservations, SmdWrite};
+use dhcpd_shim::smd::{Reservations, SmdWrite};
 use dhcproto::v4::{Architecture, DhcpOption, Message, MessageType, OptionCode};
 use dhcproto::{Decodable, Decoder};
 use ochami_types::MacAddr;
+use smd_api::component::Component;
+use smd_api::ethernet_interface::{EthernetInterface, IpAddressMapping as IpAddressEntry};
 
 const SERVER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const NODE: MacAddr = MacAddr([2, 0, 0, 0, 0, 1]);
@@ -65,7 +67,7 @@ fn smd() -> Reservations {
         id: mac.replace(':', ""),
         mac_address: mac.into(),
         component_id: comp.into(),
-        kind: "Node".into(),
+        type_: "Node".into(),
         ip_addresses: ip
             .map(|i| IpAddressEntry {
                 ip_address: i.into(),
@@ -83,9 +85,10 @@ fn smd() -> Reservations {
         ],
         &[Component {
             id: "x1000c1s7b0n0".into(),
-            kind: "Node".into(),
+            type_: "Node".into(),
             nid: Some(7),
-            role: Some("Compute".into()),
+            role: "Compute".into(),
+            ..Default::default()
         }],
     )
 }

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use dhcpd_shim::config::{Config, PoolRange, SubnetConfig, UefiBoot};
 use dhcpd_shim::protocol::{request_bytes, Dhcp};
-use dhcpd_shim::smd::{EthernetInterface, IpAddressEntry, Reservations};
+use dhcpd_shim::smd::Reservations;
 use dhcproto::v4::{Architecture, DhcpOption, MessageType};
 use ochami_types::MacAddr;
+use smd_api::ethernet_interface::{EthernetInterface, IpAddressMapping as IpAddressEntry};
 
 struct XorShift(u64);
 impl XorShift {

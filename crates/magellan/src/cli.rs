@@ -20,8 +20,8 @@ use crate::inventory::{self, RedfishEndpoint};
 use crate::output::{render, Format};
 use crate::redfish::{self, Session, TlsOptions};
 use crate::scan::{self, ScanOptions};
-use smd_api::client::{SmdClient, Written};
 use crate::{BmcTarget, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+use smd_api::client::{SmdClient, Written};
 
 mod power;
 pub use power::PowerArgs;

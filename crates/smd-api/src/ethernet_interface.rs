@@ -14,7 +14,7 @@ pub struct IpAddressMapping {
 }
 
 /// An Ethernet interface as GET returns it. `IPAddresses` is never null.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct EthernetInterface {
     #[serde(rename = "ID")]
     pub id: String,

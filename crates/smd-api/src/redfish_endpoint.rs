@@ -144,7 +144,12 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable"
     )]
     pub fqdn: String,
-    #[serde(rename = "Enabled", alias = "enabled", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Enabled",
+        alias = "enabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub enabled: Option<bool>,
     #[serde(
         rename = "UUID",
@@ -169,9 +174,19 @@ pub struct RedfishEndpointIn {
         skip_serializing_if = "String::is_empty"
     )]
     pub password: String,
-    #[serde(rename = "UseSSDP", alias = "usessdp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "UseSSDP",
+        alias = "usessdp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub use_ssdp: Option<bool>,
-    #[serde(rename = "MACRequired", alias = "macrequired", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "MACRequired",
+        alias = "macrequired",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mac_required: Option<bool>,
     #[serde(
         rename = "MACAddr",
@@ -189,7 +204,12 @@ pub struct RedfishEndpointIn {
         skip_serializing_if = "String::is_empty"
     )]
     pub ip_address: String,
-    #[serde(rename = "RediscoverOnUpdate", alias = "rediscoveronupdate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "RediscoverOnUpdate",
+        alias = "rediscoveronupdate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub rediscover_on_update: Option<bool>,
     #[serde(
         rename = "TemplateID",
@@ -200,7 +220,12 @@ pub struct RedfishEndpointIn {
     )]
     pub template_id: String,
     /// 1 = magellan's collect format in `Systems` / `Managers`.
-    #[serde(rename = "SchemaVersion", alias = "schemaversion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "SchemaVersion",
+        alias = "schemaversion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub schema_version: Option<i64>,
     #[serde(
         rename = "Systems",
@@ -455,9 +480,15 @@ pub struct ProcessorIn {
     pub threads: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_speed_mhz: Option<u64>,
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub part_number: String,
-    #[serde(deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub serial: String,
 }
 

@@ -139,9 +139,9 @@ impl PatchOp {
 
 /// What a subscriber receives (`SCNPayload`): the components that share one
 /// change, and that change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ScnPayload {
-    #[serde(rename = "Components")]
+    #[serde(rename = "Components", default)]
     pub components: Vec<String>,
     #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none", default)]
     pub enabled: Option<bool>,

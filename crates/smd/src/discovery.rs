@@ -169,7 +169,8 @@ async fn collect(client: &reqwest::Client, t: &WalkTarget) -> Result<Walked, &'s
     } else {
         t.mac_addr.clone()
     };
-    let plan = inventory::plan(&bmc, &mac, &payload.systems, &payload.managers, "").map_err(pre_store)?;
+    let plan =
+        inventory::plan(&bmc, &mac, &payload.systems, &payload.managers, "").map_err(pre_store)?;
     Ok(Walked {
         version,
         mac,

@@ -237,7 +237,12 @@ fn manager(entry: &Value, at: &str) -> Result<ManagerIn, String> {
         command_shell: data
             .pointer("/CommandShell/ConnectTypesSupported")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default(),
         uri: text(data, "@odata.id"),
         uuid: text(data, "UUID"),

@@ -232,6 +232,25 @@ impl Drop for FakeSmd {
 }
 
 /// Serve the OpenCHAMI SMD shapes dhcpd-shim reads, on `listener`.
+/// An interface as SMD sends it: every field present (tests give only some).
+fn as_smd_sends(iface: &Value) -> Value {
+    let mut full = iface.clone();
+    if let Some(m) = full.as_object_mut() {
+        for k in [
+            "ID",
+            "Description",
+            "MACAddress",
+            "LastUpdate",
+            "ComponentID",
+            "Type",
+        ] {
+            m.entry(k).or_insert_with(|| json!(""));
+        }
+        m.entry("IPAddresses").or_insert_with(|| json!([]));
+    }
+    full
+}
+
 pub fn fake_smd(listener: TcpListener) -> FakeSmd {
     let state = Arc::new(Mutex::new(SmdState::default()));
     let down = Arc::new(AtomicBool::new(false));
@@ -255,7 +274,8 @@ pub fn fake_smd(listener: TcpListener) -> FakeSmd {
                                 }
                                 let mut s = st.lock().unwrap();
                                 s.gets += 1;
-                                HttpResponse::Ok().json(s.ifaces.clone())
+                                HttpResponse::Ok()
+                                    .json(s.ifaces.iter().map(as_smd_sends).collect::<Vec<_>>())
                             }
                         }),
                     )

@@ -14,8 +14,8 @@ use super::{credentials, render, summary, tls, Format, PowerCommon, Settings, Us
 use crate::power::converge::{self, Outcome, Progress, Verb};
 use crate::power::fleet::{Fleet, PowerState};
 use crate::power::{report, PowerTarget, Topology};
-use smd_api::client::SmdClient;
 use crate::{hostlist, inventory, redfish, BmcTarget, EXIT_OK};
+use smd_api::client::SmdClient;
 
 /// SMD when neither `--smd-url` nor `MAGELLAN_SMD_URL` says otherwise.
 const DEFAULT_SMD: &str = "http://localhost:27779";
@@ -163,7 +163,8 @@ pub async fn run(a: PowerArgs, s: Settings, wait: Option<u64>) -> Result<i32, Us
     let (mode, exprs) = mode(&a)?;
     let tls_opts = tls(a.insecure || s.insecure, a.cacert.as_deref())?;
     let smd_client = redfish::http_client(&tls_opts, s.timeout)?;
-    let smd = |url: &str| SmdClient::new(smd_client.clone(), url).with_token(s.access_token.clone());
+    let smd =
+        |url: &str| SmdClient::new(smd_client.clone(), url).with_token(s.access_token.clone());
 
     let (topology, smd_for_state) = match &a.inventory_file {
         Some(path) => {
@@ -178,12 +179,11 @@ pub async fn run(a: PowerArgs, s: Settings, wait: Option<u64>) -> Result<i32, Us
         }
         None => {
             let client = smd(a.smd_url.as_deref().unwrap_or(DEFAULT_SMD));
-            let (eps, systems) =
-                tokio::try_join!(
-                    client.redfish_endpoints(),
-                    client.component_endpoints("redfish_type=ComputerSystem")
-                )
-                    .map_err(|e| Usage(format!("cannot read BMCs from SMD: {e}")))?;
+            let (eps, systems) = tokio::try_join!(
+                client.redfish_endpoints(),
+                client.component_endpoints("redfish_type=ComputerSystem")
+            )
+            .map_err(|e| Usage(format!("cannot read BMCs from SMD: {e}")))?;
             (Topology::from_smd(&eps, &systems, &a.scheme), Some(client))
         }
     };
