@@ -9,6 +9,8 @@ mod demo;
 mod images;
 mod openapi;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod up;
 
 use std::process::ExitCode;

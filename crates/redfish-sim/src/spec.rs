@@ -131,6 +131,9 @@ pub struct SystemSpec {
     /// A stubborn node: the first this many resets are accepted (204) and
     /// ignored, as some real nodes do; later ones act.
     pub stubborn: u32,
+    /// The system's UUID instead of the generated one: `""` for none, or a
+    /// value another system has too (firmware that gets it wrong).
+    pub uuid: Option<String>,
 }
 
 /// A fully resolved BMC, ready to serve.
@@ -207,7 +210,7 @@ impl Spec {
                     .enumerate()
                     .map(|(j, s)| SystemPlan {
                         id: system_id(j),
-                        uuid: system_uuid(i, j),
+                        uuid: s.uuid.unwrap_or_else(|| system_uuid(i, j)),
                         macs: if s.macs.is_empty() {
                             vec![system_mac(prefix, first_node + j)]
                         } else {

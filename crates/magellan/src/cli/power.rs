@@ -199,10 +199,20 @@ pub async fn run(a: PowerArgs, s: Settings, wait: Option<u64>) -> Result<i32, Us
             ));
         };
         for g in &a.group {
-            names.extend(client.group_members(g).await?);
+            names.extend(
+                client
+                    .group_members(g)
+                    .await
+                    .map_err(|e| Usage(format!("group {g}: {e}")))?,
+            );
         }
         for p in &a.partition {
-            names.extend(client.partition_members(p).await?);
+            names.extend(
+                client
+                    .partition_members(p)
+                    .await
+                    .map_err(|e| Usage(format!("partition {p}: {e}")))?,
+            );
         }
     }
     let targets = if a.all {

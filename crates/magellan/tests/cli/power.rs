@@ -478,6 +478,101 @@ async fn the_seeds_query_off_on_in_order() {
     assert_eq!(q.stdout, summary(nodes, "", ""));
 }
 
+/// The nodes a `-q` summary names, expanded.
+fn named_nodes(summary: &str) -> Vec<String> {
+    let mut out: Vec<String> = summary
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(_, v)| v.trim()))
+        .filter(|v| !v.is_empty())
+        .flat_map(|v| magellan::hostlist::expand(v).unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smd_and_power_name_uuid_less_and_duplicate_uuid_systems_alike() {
+    // One BMC, five systems: two without a UUID, two sharing one (in
+    // different case), one ordinary. SMD makes four nodes of them.
+    let dir = tempfile::tempdir().unwrap();
+    let uuids = [
+        Some(""),
+        Some(""),
+        Some("5E1F0000-DUPE"),
+        Some("5e1f0000-dupe "),
+        None,
+    ];
+    let mut spec = spec(&Setup::default(), "52:54:01", 1);
+    spec.bmc = vec![BmcSpec {
+        systems: Some(
+            uuids
+                .iter()
+                .map(|u| SystemSpec {
+                    uuid: u.map(str::to_owned),
+                    ..SystemSpec::default()
+                })
+                .collect(),
+        ),
+        ..BmcSpec::default()
+    }];
+    let sim = Simulator::start(&spec).await.unwrap();
+    let smd = spawn_smd().await;
+    let run = collect_into(dir.path(), &sim, &smd.url, 0).await;
+    assert_eq!(run.code, 0, "collect into SMD: {}", run.stderr);
+    let inv = dir.path().join("inv.json");
+    let mut args = vec!["collect"];
+    let urls = sim.urls();
+    args.extend(urls.iter().map(String::as_str));
+    let map = format!("@{}", dir.path().join("map0.json").display());
+    args.extend(["-u", USER, "-p", PASS, "-i", "-m", &map, "-o"]);
+    args.push(inv.to_str().unwrap());
+    let run = magellan(dir.path(), &args).await;
+    assert_eq!(run.code, 0, "collect to a file: {}", run.stderr);
+
+    let comps: Value = reqwest::get(smd.at("/hsm/v2/State/Components?type=Node"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut in_smd: Vec<String> = comps["Components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ID"].as_str().unwrap().to_owned())
+        .collect();
+    in_smd.sort();
+    assert_eq!(
+        in_smd,
+        [
+            "x1000c1s1b0n0",
+            "x1000c1s1b0n1",
+            "x1000c1s1b0n2",
+            "x1000c1s1b0n3"
+        ]
+    );
+
+    // Offline from the inventory file, and from SMD: the same four names,
+    // each answering for the system SMD gave it.
+    let mut args = vec!["power", "-q", "--all", "-f", inv.to_str().unwrap()];
+    args.extend(["-u", USER, "-p", PASS, "-i"]);
+    let offline = magellan(dir.path(), &args).await;
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    assert_eq!(named_nodes(&offline.stdout), in_smd, "{}", offline.stdout);
+    let mut args = vec!["power", "on", "x1000c1s1b0n1", "-f", inv.to_str().unwrap()];
+    args.extend(["-u", USER, "-p", PASS, "-i"]);
+    args.extend(FAST);
+    let on = magellan(dir.path(), &args).await;
+    assert_eq!(on.code, 0, "{}\n{}", on.stdout, on.stderr);
+    assert_eq!(sim.power_state(0, 1), Some("On"), "n1 is the second system");
+    assert_eq!(sim.power_state(0, 0), Some("Off"));
+    let mut args = vec!["power", "-q", "--all", "--smd-url", &smd.url];
+    args.extend(["-u", USER, "-p", PASS, "-i"]);
+    let online = magellan(dir.path(), &args).await;
+    assert_eq!(online.code, 0, "{}", online.stderr);
+    assert_eq!(named_nodes(&online.stdout), in_smd, "{}", online.stdout);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_state_smd_cannot_take_is_reported_not_silent() {
     // Offline (-f inventory) with --smd-url: the nodes are not SMD's.
