@@ -278,6 +278,10 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
+/// A state change notification as SMD POSTs it to `/boot/v1/scn`
+/// (HSM's `SCNPayload`; OpenCHAMI bss `Scn`): `smd-api`'s type.
+pub use smd_api::subscription::ScnPayload as Scn;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,7 +328,3 @@ mod tests {
         assert_eq!(keys_of(&bp).unwrap(), vec![Key::mac(mac)]);
     }
 }
-
-/// A state change notification as SMD POSTs it to `/boot/v1/scn`
-/// (HSM's `SCNPayload`; OpenCHAMI bss `Scn`): `smd-api`'s type.
-pub use smd_api::subscription::ScnPayload as Scn;

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod go_json;
 pub mod http;
 pub mod logging;
 pub mod metrics;

@@ -62,44 +62,44 @@ pub struct ComponentArray {
 /// e.g. `state 'FAKE' is invalid`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ComponentIn {
-    #[serde(rename = "ID", alias = "id", default)]
+    #[serde(rename = "ID", default)]
     pub id: Option<String>,
     /// Ignored beyond a consistency check: the type comes from the xname.
-    #[serde(rename = "Type", alias = "type", default)]
+    #[serde(rename = "Type", default)]
     pub type_: Option<String>,
-    #[serde(rename = "State", alias = "state", default)]
+    #[serde(rename = "State", default)]
     #[schema(value_type = Option<State>)]
     pub state: Option<String>,
-    #[serde(rename = "Flag", alias = "flag", default)]
+    #[serde(rename = "Flag", default)]
     #[schema(value_type = Option<Flag>)]
     pub flag: Option<String>,
-    #[serde(rename = "Enabled", alias = "enabled", default)]
+    #[serde(rename = "Enabled", default)]
     pub enabled: Option<bool>,
-    #[serde(rename = "SoftwareStatus", alias = "softwarestatus", default)]
+    #[serde(rename = "SoftwareStatus", default)]
     pub software_status: Option<String>,
-    #[serde(rename = "Role", alias = "role", default)]
+    #[serde(rename = "Role", default)]
     #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
-    #[serde(rename = "SubRole", alias = "subrole", default)]
+    #[serde(rename = "SubRole", default)]
     #[schema(value_type = Option<SubRole>)]
     pub sub_role: Option<String>,
-    #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nid_de")]
+    #[serde(rename = "NID", default, deserialize_with = "nid_de")]
     #[schema(value_type = Option<i64>)]
     pub nid: Option<i64>,
-    #[serde(rename = "Subtype", alias = "subtype", default)]
+    #[serde(rename = "Subtype", default)]
     pub subtype: Option<String>,
-    #[serde(rename = "NetType", alias = "nettype", default)]
+    #[serde(rename = "NetType", default)]
     #[schema(value_type = Option<NetType>)]
     pub net_type: Option<String>,
-    #[serde(rename = "Arch", alias = "arch", default)]
+    #[serde(rename = "Arch", default)]
     #[schema(value_type = Option<Arch>)]
     pub arch: Option<String>,
-    #[serde(rename = "Class", alias = "class", default)]
+    #[serde(rename = "Class", default)]
     #[schema(value_type = Option<Class>)]
     pub class: Option<String>,
-    #[serde(rename = "ReservationDisabled", alias = "reservationdisabled", default)]
+    #[serde(rename = "ReservationDisabled", default)]
     pub reservation_disabled: Option<bool>,
-    #[serde(rename = "Locked", alias = "locked", default)]
+    #[serde(rename = "Locked", default)]
     pub locked: Option<bool>,
 }
 
@@ -190,19 +190,19 @@ impl ComponentIn {
 /// `POST /State/Components`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ComponentsPost {
-    #[serde(rename = "Components", alias = "components", default)]
+    #[serde(rename = "Components", default)]
     pub components: Vec<ComponentIn>,
     /// Overwrite State, Flag, Subtype, NetType, Arch and Class of existing components.
-    #[serde(rename = "Force", alias = "force", default)]
+    #[serde(rename = "Force", default)]
     pub force: bool,
 }
 
 /// `PUT /State/Components/{xname}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ComponentPut {
-    #[serde(rename = "Component", alias = "component")]
+    #[serde(rename = "Component")]
     pub component: ComponentIn,
-    #[serde(rename = "Force", alias = "force", default)]
+    #[serde(rename = "Force", default)]
     pub force: bool,
 }
 
@@ -213,24 +213,24 @@ pub struct ComponentPut {
 /// PATCH `/{xname}/StateData` and `BulkStateData`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatePatch {
-    #[serde(rename = "ComponentIDs", alias = "componentids", default)]
+    #[serde(rename = "ComponentIDs", default)]
     pub component_ids: Vec<String>,
-    #[serde(rename = "State", alias = "state", default)]
+    #[serde(rename = "State", default)]
     #[schema(value_type = State)]
     pub state: Option<String>,
-    #[serde(rename = "Flag", alias = "flag", default)]
+    #[serde(rename = "Flag", default)]
     #[schema(value_type = Option<Flag>)]
     pub flag: Option<String>,
-    #[serde(rename = "Force", alias = "force", default)]
+    #[serde(rename = "Force", default)]
     pub force: bool,
 }
 
 /// PATCH `/{xname}/FlagOnly` and `BulkFlagOnly`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FlagPatch {
-    #[serde(rename = "ComponentIDs", alias = "componentids", default)]
+    #[serde(rename = "ComponentIDs", default)]
     pub component_ids: Vec<String>,
-    #[serde(rename = "Flag", alias = "flag", default)]
+    #[serde(rename = "Flag", default)]
     #[schema(value_type = Flag)]
     pub flag: Option<String>,
 }
@@ -238,9 +238,9 @@ pub struct FlagPatch {
 /// PATCH `/{xname}/Enabled` and `BulkEnabled`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnabledPatch {
-    #[serde(rename = "ComponentIDs", alias = "componentids", default)]
+    #[serde(rename = "ComponentIDs", default)]
     pub component_ids: Vec<String>,
-    #[serde(rename = "Enabled", alias = "enabled", default)]
+    #[serde(rename = "Enabled", default)]
     #[schema(value_type = bool)]
     pub enabled: Option<bool>,
 }
@@ -248,9 +248,9 @@ pub struct EnabledPatch {
 /// PATCH `/{xname}/SoftwareStatus` and `BulkSoftwareStatus`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SoftwareStatusPatch {
-    #[serde(rename = "ComponentIDs", alias = "componentids", default)]
+    #[serde(rename = "ComponentIDs", default)]
     pub component_ids: Vec<String>,
-    #[serde(rename = "SoftwareStatus", alias = "softwarestatus", default)]
+    #[serde(rename = "SoftwareStatus", default)]
     #[schema(value_type = String)]
     pub software_status: Option<String>,
 }
@@ -258,12 +258,12 @@ pub struct SoftwareStatusPatch {
 /// PATCH `/{xname}/Role` and `BulkRole`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RolePatch {
-    #[serde(rename = "ComponentIDs", alias = "componentids", default)]
+    #[serde(rename = "ComponentIDs", default)]
     pub component_ids: Vec<String>,
-    #[serde(rename = "Role", alias = "role", default)]
+    #[serde(rename = "Role", default)]
     #[schema(value_type = Role)]
     pub role: Option<String>,
-    #[serde(rename = "SubRole", alias = "subrole", default)]
+    #[serde(rename = "SubRole", default)]
     #[schema(value_type = Option<SubRole>)]
     pub sub_role: Option<String>,
 }
@@ -271,7 +271,7 @@ pub struct RolePatch {
 /// PATCH `/{xname}/NID`: `{"NID": n}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NidPatch {
-    #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nid_de")]
+    #[serde(rename = "NID", default, deserialize_with = "nid_de")]
     #[schema(value_type = i64)]
     pub nid: Option<i64>,
 }
@@ -279,17 +279,17 @@ pub struct NidPatch {
 /// PATCH `BulkNID`: `{"Components":[{"ID":..,"NID":..}]}`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BulkNidPatch {
-    #[serde(rename = "Components", alias = "components")]
+    #[serde(rename = "Components")]
     pub components: Vec<NidEntry>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NidEntry {
-    #[serde(rename = "ID", alias = "id")]
+    #[serde(rename = "ID")]
     #[schema(value_type = String)]
     pub id: Xname,
     /// `""` is no NID here: OpenCHAMI rejects it before any look-up.
-    #[serde(rename = "NID", alias = "nid", deserialize_with = "nid_strict_de")]
+    #[serde(rename = "NID", deserialize_with = "nid_strict_de")]
     #[schema(value_type = i64)]
     pub nid: Option<i64>,
 }
@@ -297,15 +297,15 @@ pub struct NidEntry {
 /// `POST /State/Components/ByNID/Query`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NidQuery {
-    #[serde(rename = "NIDRanges", alias = "nidranges", default)]
+    #[serde(rename = "NIDRanges", default)]
     pub nid_ranges: Vec<String>,
-    #[serde(rename = "stateonly", alias = "StateOnly", default)]
+    #[serde(rename = "stateonly", default)]
     pub state_only: bool,
-    #[serde(rename = "flagonly", alias = "FlagOnly", default)]
+    #[serde(rename = "flagonly", default)]
     pub flag_only: bool,
-    #[serde(rename = "roleonly", alias = "RoleOnly", default)]
+    #[serde(rename = "roleonly", default)]
     pub role_only: bool,
-    #[serde(rename = "nidonly", alias = "NIDOnly", default)]
+    #[serde(rename = "nidonly", default)]
     pub nid_only: bool,
 }
 
@@ -314,85 +314,50 @@ pub struct NidQuery {
 /// in their text form, and checked by the handler.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ComponentsQuery {
-    #[serde(
-        rename = "ComponentIDs",
-        alias = "componentids",
-        default,
-        deserialize_with = "texts"
-    )]
+    #[serde(rename = "ComponentIDs", default, deserialize_with = "texts")]
     pub component_ids: Vec<String>,
-    #[serde(rename = "type", alias = "Type", default, deserialize_with = "texts")]
+    #[serde(rename = "type", default, deserialize_with = "texts")]
     #[schema(value_type = Vec<HmsType>)]
     pub types: Vec<String>,
-    #[serde(rename = "state", alias = "State", default, deserialize_with = "texts")]
+    #[serde(rename = "state", default, deserialize_with = "texts")]
     #[schema(value_type = Vec<State>)]
     pub states: Vec<String>,
-    #[serde(rename = "flag", alias = "Flag", default, deserialize_with = "texts")]
+    #[serde(rename = "flag", default, deserialize_with = "texts")]
     #[schema(value_type = Vec<Flag>)]
     pub flags: Vec<String>,
-    #[serde(rename = "role", alias = "Role", default, deserialize_with = "texts")]
+    #[serde(rename = "role", default, deserialize_with = "texts")]
     #[schema(value_type = Vec<Role>)]
     pub roles: Vec<String>,
-    #[serde(
-        rename = "subrole",
-        alias = "SubRole",
-        default,
-        deserialize_with = "texts"
-    )]
+    #[serde(rename = "subrole", default, deserialize_with = "texts")]
     #[schema(value_type = Vec<SubRole>)]
     pub sub_roles: Vec<String>,
     /// `"true"`/`"false"` (or JSON booleans).
-    #[serde(
-        rename = "enabled",
-        alias = "Enabled",
-        default,
-        deserialize_with = "texts"
-    )]
+    #[serde(rename = "enabled", default, deserialize_with = "texts")]
     pub enabled: Vec<String>,
-    #[serde(
-        rename = "softwarestatus",
-        alias = "SoftwareStatus",
-        default,
-        deserialize_with = "texts"
-    )]
+    #[serde(rename = "softwarestatus", default, deserialize_with = "texts")]
     pub software_status: Vec<String>,
-    #[serde(
-        rename = "subtype",
-        alias = "Subtype",
-        default,
-        deserialize_with = "texts"
-    )]
+    #[serde(rename = "subtype", default, deserialize_with = "texts")]
     pub subtypes: Vec<String>,
-    #[serde(rename = "arch", alias = "Arch", default, deserialize_with = "texts")]
+    #[serde(rename = "arch", default, deserialize_with = "texts")]
     #[schema(value_type = Vec<Arch>)]
     pub arch: Vec<String>,
-    #[serde(rename = "class", alias = "Class", default, deserialize_with = "texts")]
+    #[serde(rename = "class", default, deserialize_with = "texts")]
     #[schema(value_type = Vec<Class>)]
     pub class: Vec<String>,
     /// NIDs as strings (or JSON numbers).
-    #[serde(rename = "nid", alias = "NID", default, deserialize_with = "texts")]
+    #[serde(rename = "nid", default, deserialize_with = "texts")]
     pub nids: Vec<String>,
-    #[serde(
-        rename = "nid_start",
-        alias = "NID_Start",
-        default,
-        deserialize_with = "texts"
-    )]
+    #[serde(rename = "nid_start", default, deserialize_with = "texts")]
     pub nid_start: Vec<String>,
-    #[serde(
-        rename = "nid_end",
-        alias = "NID_End",
-        default,
-        deserialize_with = "texts"
-    )]
+    #[serde(rename = "nid_end", default, deserialize_with = "texts")]
     pub nid_end: Vec<String>,
-    #[serde(rename = "stateonly", alias = "StateOnly", default)]
+    #[serde(rename = "stateonly", default)]
     pub state_only: bool,
-    #[serde(rename = "flagonly", alias = "FlagOnly", default)]
+    #[serde(rename = "flagonly", default)]
     pub flag_only: bool,
-    #[serde(rename = "roleonly", alias = "RoleOnly", default)]
+    #[serde(rename = "roleonly", default)]
     pub role_only: bool,
-    #[serde(rename = "nidonly", alias = "NIDOnly", default)]
+    #[serde(rename = "nidonly", default)]
     pub nid_only: bool,
 }
 

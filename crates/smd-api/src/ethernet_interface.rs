@@ -35,10 +35,10 @@ pub struct EthernetInterface {
 /// An IP address in a body: must parse as IPv4 or IPv6; stored canonical.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct IpAddressIn {
-    #[serde(rename = "IPAddress", alias = "ipaddress", deserialize_with = "ip_de")]
+    #[serde(rename = "IPAddress", deserialize_with = "ip_de")]
     #[schema(value_type = String)]
     pub ip_address: String,
-    #[serde(rename = "Network", alias = "network", default)]
+    #[serde(rename = "Network", default)]
     pub network: String,
 }
 
@@ -68,41 +68,36 @@ pub fn parse_ip(s: &str) -> Result<String, String> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct EthernetInterfaceIn {
     /// Ignored: the ID is always the MAC in lower-case hex.
-    #[serde(rename = "ID", alias = "id", default)]
+    #[serde(rename = "ID", default)]
     pub id: Option<String>,
-    #[serde(rename = "Description", alias = "description", default)]
+    #[serde(rename = "Description", default)]
     pub description: String,
-    #[serde(rename = "MACAddress", alias = "macaddress", default)]
+    #[serde(rename = "MACAddress", default)]
     #[schema(value_type = String)]
     pub mac_address: Option<MacAddr>,
-    #[serde(
-        rename = "ComponentID",
-        alias = "componentid",
-        default,
-        deserialize_with = "opt_xname"
-    )]
+    #[serde(rename = "ComponentID", default, deserialize_with = "opt_xname")]
     #[schema(value_type = Option<String>)]
     pub component_id: Option<Xname>,
-    #[serde(rename = "IPAddresses", alias = "ipaddresses", default)]
+    #[serde(rename = "IPAddresses", default)]
     pub ip_addresses: Vec<IpAddressIn>,
 }
 
 /// `PATCH /Inventory/EthernetInterfaces/{id}`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct EthernetInterfacePatch {
-    #[serde(rename = "Description", alias = "description", default)]
+    #[serde(rename = "Description", default)]
     pub description: Option<String>,
     /// `""` detaches the interface from its component.
-    #[serde(rename = "ComponentID", alias = "componentid", default)]
+    #[serde(rename = "ComponentID", default)]
     pub component_id: Option<String>,
-    #[serde(rename = "IPAddresses", alias = "ipaddresses", default)]
+    #[serde(rename = "IPAddresses", default)]
     pub ip_addresses: Option<Vec<IpAddressIn>>,
 }
 
 /// `PATCH .../IPAddresses/{ip}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct IpAddressPatch {
-    #[serde(rename = "Network", alias = "network", default)]
+    #[serde(rename = "Network", default)]
     pub network: Option<String>,
 }
 

@@ -40,7 +40,7 @@ pub struct Partition {
 /// Members in a POST body; each id is checked (and normalised) as an xname.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct MembersIn {
-    #[serde(default, alias = "IDs", alias = "Ids")]
+    #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub ids: Vec<Xname>,
 }
@@ -48,37 +48,37 @@ pub struct MembersIn {
 /// POST /groups body.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct GroupIn {
-    #[serde(default, alias = "Label")]
+    #[serde(default)]
     pub label: String,
-    #[serde(default, alias = "Description")]
+    #[serde(default)]
     pub description: String,
-    #[serde(rename = "exclusiveGroup", alias = "ExclusiveGroup", default)]
+    #[serde(rename = "exclusiveGroup", default)]
     pub exclusive_group: String,
-    #[serde(default, alias = "Tags")]
+    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default, alias = "Members")]
+    #[serde(default)]
     pub members: MembersIn,
 }
 
 /// POST /partitions body.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct PartitionIn {
-    #[serde(default, alias = "Name")]
+    #[serde(default)]
     pub name: String,
-    #[serde(default, alias = "Description")]
+    #[serde(default)]
     pub description: String,
-    #[serde(default, alias = "Tags")]
+    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default, alias = "Members")]
+    #[serde(default)]
     pub members: MembersIn,
 }
 
 /// PATCH /groups/{label} and /partitions/{name}: only what is given changes.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct GroupPatch {
-    #[serde(default, alias = "Description")]
+    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default, alias = "Tags")]
+    #[serde(default)]
     pub tags: Option<Vec<String>>,
 }
 
@@ -86,7 +86,7 @@ pub struct GroupPatch {
 /// (OpenCHAMI's `invalid xname ID`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct MemberIn {
-    #[serde(alias = "ID", alias = "Id", default)]
+    #[serde(default)]
     pub id: String,
 }
 

@@ -224,11 +224,11 @@ pub struct NewLocation {
 /// One `PopulatedFRU` in a POST body.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct HwInvByFruIn {
-    #[serde(rename = "FRUID", alias = "fruid", default)]
+    #[serde(rename = "FRUID", default)]
     pub fru_id: Option<String>,
-    #[serde(rename = "Type", alias = "type", default)]
+    #[serde(rename = "Type", default)]
     pub type_: Option<String>,
-    #[serde(rename = "Subtype", alias = "subtype", default)]
+    #[serde(rename = "Subtype", default)]
     pub subtype: Option<String>,
     /// `<prefix>FRUInfo` for the location's type.
     #[serde(flatten)]
@@ -239,14 +239,14 @@ pub struct HwInvByFruIn {
 /// One location in a POST body (HSM `HWInvByLoc`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct HwInvByLocIn {
-    #[serde(rename = "ID", alias = "id", default)]
+    #[serde(rename = "ID", default)]
     pub id: String,
     /// Derived from the ID; when given it must agree.
-    #[serde(rename = "Type", alias = "type", default)]
+    #[serde(rename = "Type", default)]
     pub type_: Option<String>,
-    #[serde(rename = "Ordinal", alias = "ordinal", default)]
+    #[serde(rename = "Ordinal", default)]
     pub ordinal: Option<i32>,
-    #[serde(rename = "PopulatedFRU", alias = "populatedfru", default)]
+    #[serde(rename = "PopulatedFRU", default)]
     pub populated_fru: Option<HwInvByFruIn>,
     /// `<prefix>LocationInfo` for the location's type.
     #[serde(flatten)]
@@ -257,7 +257,7 @@ pub struct HwInvByLocIn {
 /// `POST /Inventory/Hardware` body (HSM `HwInvIn`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct HwInvIn {
-    #[serde(rename = "Hardware", alias = "hardware")]
+    #[serde(rename = "Hardware")]
     pub hardware: Vec<HwInvByLocIn>,
 }
 

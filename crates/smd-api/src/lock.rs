@@ -135,117 +135,87 @@ impl ProcessingModel {
 /// is OpenCHAMI's sentence (`Argument was not a valid xname ID`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct LockFilter {
-    #[serde(
-        rename = "ComponentIDs",
-        alias = "componentids",
-        alias = "ComponentIds",
-        default
-    )]
+    #[serde(rename = "ComponentIDs", default)]
     pub component_ids: Vec<String>,
-    #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nids_de")]
+    #[serde(rename = "NID", default, deserialize_with = "nids_de")]
     #[schema(value_type = Option<Vec<IntOrStr>>)]
     pub nid: Vec<i64>,
     /// HSM's Go struct tags this field "Sype" (a typo); both are accepted.
-    #[serde(rename = "Type", alias = "type", alias = "Sype", default)]
+    #[serde(rename = "Type", alias = "Sype", default)]
     #[schema(value_type = Vec<HmsType>)]
     pub types: Vec<String>,
-    #[serde(rename = "State", alias = "state", default)]
+    #[serde(rename = "State", default)]
     #[schema(value_type = Vec<State>)]
     pub state: Vec<String>,
-    #[serde(rename = "Flag", alias = "flag", default)]
+    #[serde(rename = "Flag", default)]
     #[schema(value_type = Vec<Flag>)]
     pub flag: Vec<String>,
-    #[serde(
-        rename = "Enabled",
-        alias = "enabled",
-        default,
-        deserialize_with = "bools_de"
-    )]
+    #[serde(rename = "Enabled", default, deserialize_with = "bools_de")]
     #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub enabled: Vec<bool>,
-    #[serde(
-        rename = "SoftwareStatus",
-        alias = "softwarestatus",
-        alias = "Softwarestatus",
-        default
-    )]
+    #[serde(rename = "SoftwareStatus", default)]
     pub software_status: Vec<String>,
-    #[serde(rename = "Role", alias = "role", default)]
+    #[serde(rename = "Role", default)]
     #[schema(value_type = Vec<Role>)]
     pub role: Vec<String>,
-    #[serde(rename = "Subrole", alias = "subrole", alias = "SubRole", default)]
+    #[serde(rename = "Subrole", default)]
     #[schema(value_type = Vec<SubRole>)]
     pub sub_role: Vec<String>,
-    #[serde(rename = "Subtype", alias = "subtype", default)]
+    #[serde(rename = "Subtype", default)]
     pub subtype: Vec<String>,
-    #[serde(rename = "Arch", alias = "arch", default)]
+    #[serde(rename = "Arch", default)]
     #[schema(value_type = Vec<Arch>)]
     pub arch: Vec<String>,
-    #[serde(rename = "Class", alias = "class", default)]
+    #[serde(rename = "Class", default)]
     #[schema(value_type = Vec<Class>)]
     pub class: Vec<String>,
-    #[serde(rename = "Group", alias = "group", default)]
+    #[serde(rename = "Group", default)]
     pub group: Vec<String>,
-    #[serde(rename = "Partition", alias = "partition", default)]
+    #[serde(rename = "Partition", default)]
     pub partition: Vec<String>,
     /// Status queries only: select by lock flags (`"true"`/`"false"`).
-    #[serde(
-        rename = "Locked",
-        alias = "locked",
-        default,
-        deserialize_with = "bools_de"
-    )]
+    #[serde(rename = "Locked", default, deserialize_with = "bools_de")]
     #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub locked: Vec<bool>,
-    #[serde(
-        rename = "ReservationDisabled",
-        alias = "reservationdisabled",
-        default,
-        deserialize_with = "bools_de"
-    )]
+    #[serde(rename = "ReservationDisabled", default, deserialize_with = "bools_de")]
     #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub reservation_disabled: Vec<bool>,
-    #[serde(
-        rename = "Reserved",
-        alias = "reserved",
-        default,
-        deserialize_with = "bools_de"
-    )]
+    #[serde(rename = "Reserved", default, deserialize_with = "bools_de")]
     #[schema(value_type = Option<Vec<BoolOrStr>>)]
     pub reserved: Vec<bool>,
-    #[serde(rename = "ProcessingModel", alias = "processingmodel", default)]
+    #[serde(rename = "ProcessingModel", default)]
     pub processing_model: String,
     /// Minutes (service reservations only, 1 to 15).
-    #[serde(rename = "ReservationDuration", alias = "reservationduration", default)]
+    #[serde(rename = "ReservationDuration", default)]
     pub reservation_duration: Option<i64>,
 }
 
 /// `{"ID": xname, "Key": key}`: addresses one reservation.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct XnameWithKey {
-    #[serde(rename = "ID", alias = "id")]
+    #[serde(rename = "ID")]
     #[schema(value_type = String)]
     pub id: Xname,
-    #[serde(rename = "Key", alias = "key", default)]
+    #[serde(rename = "Key", default)]
     pub key: String,
 }
 
 /// Release and renew bodies (OpenCHAMI `CompLockV2ReservationFilter`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ReservationKeys {
-    #[serde(rename = "ReservationKeys", alias = "reservationkeys", default)]
+    #[serde(rename = "ReservationKeys", default)]
     pub reservation_keys: Vec<XnameWithKey>,
-    #[serde(rename = "ProcessingModel", alias = "processingmodel", default)]
+    #[serde(rename = "ProcessingModel", default)]
     pub processing_model: String,
     /// Minutes (renew only, 1 to 15).
-    #[serde(rename = "ReservationDuration", alias = "reservationduration", default)]
+    #[serde(rename = "ReservationDuration", default)]
     pub reservation_duration: Option<i64>,
 }
 
 /// The check body (OpenCHAMI `CompLockV2DeputyKeyArray`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct DeputyKeys {
-    #[serde(rename = "DeputyKeys", alias = "deputykeys", default)]
+    #[serde(rename = "DeputyKeys", default)]
     pub deputy_keys: Vec<XnameWithKey>,
 }
 

@@ -33,18 +33,18 @@ pub struct NodeMapArray {
 /// A node map in a POST/PUT body; the values are checked by [`NodeMapIn::to_map`].
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NodeMapIn {
-    #[serde(rename = "ID", alias = "id", default)]
+    #[serde(rename = "ID", default)]
     pub id: Option<String>,
-    #[serde(rename = "NID", alias = "nid", default, deserialize_with = "nid_de")]
+    #[serde(rename = "NID", default, deserialize_with = "nid_de")]
     #[schema(value_type = Option<i64>)]
     pub nid: Option<i64>,
-    #[serde(rename = "Role", alias = "role", default)]
+    #[serde(rename = "Role", default)]
     #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
-    #[serde(rename = "SubRole", alias = "subrole", alias = "subRole", default)]
+    #[serde(rename = "SubRole", default)]
     #[schema(value_type = Option<SubRole>)]
     pub sub_role: Option<String>,
-    #[serde(rename = "NodeInfo", alias = "nodeinfo", default)]
+    #[serde(rename = "NodeInfo", default)]
     #[schema(value_type = Option<Object>)]
     pub node_info: Option<serde_json::Value>,
 }
@@ -52,7 +52,7 @@ pub struct NodeMapIn {
 /// POST body: `{"NodeMaps":[..]}`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NodeMapArrayIn {
-    #[serde(rename = "NodeMaps", alias = "nodemaps", alias = "nodeMaps", default)]
+    #[serde(rename = "NodeMaps", default)]
     pub node_maps: Vec<NodeMapIn>,
 }
 

@@ -14,15 +14,10 @@ pub struct PowerMap {
 /// A power map in a POST/PUT body; xnames are checked while decoding.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct PowerMapIn {
-    #[serde(default, alias = "ID", alias = "Id")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub id: Option<Xname>,
-    #[serde(
-        rename = "poweredBy",
-        alias = "PoweredBy",
-        alias = "poweredby",
-        default
-    )]
+    #[serde(rename = "poweredBy", default)]
     #[schema(value_type = Vec<String>)]
     pub powered_by: Vec<Xname>,
 }

@@ -104,26 +104,15 @@ where
 /// empty optional fields are left out, as OpenCHAMI magellan leaves them.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RedfishEndpointIn {
-    #[serde(rename = "ID", alias = "id", default, deserialize_with = "nullable")]
+    #[serde(rename = "ID", default, deserialize_with = "nullable")]
     pub id: String,
     /// Ignored: derived from the ID.
-    #[serde(
-        rename = "Type",
-        alias = "type",
-        default,
-        deserialize_with = "nullable"
-    )]
+    #[serde(rename = "Type", default, deserialize_with = "nullable")]
     pub type_: String,
-    #[serde(
-        rename = "Name",
-        alias = "name",
-        default,
-        deserialize_with = "nullable"
-    )]
+    #[serde(rename = "Name", default, deserialize_with = "nullable")]
     pub name: String,
     #[serde(
         rename = "Hostname",
-        alias = "hostname",
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
@@ -131,66 +120,41 @@ pub struct RedfishEndpointIn {
     pub hostname: String,
     #[serde(
         rename = "Domain",
-        alias = "domain",
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
     pub domain: String,
-    #[serde(
-        rename = "FQDN",
-        alias = "fqdn",
-        default,
-        deserialize_with = "nullable"
-    )]
+    #[serde(rename = "FQDN", default, deserialize_with = "nullable")]
     pub fqdn: String,
-    #[serde(
-        rename = "Enabled",
-        alias = "enabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     #[serde(
         rename = "UUID",
-        alias = "uuid",
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
     pub uuid: String,
-    #[serde(
-        rename = "User",
-        alias = "user",
-        default,
-        deserialize_with = "nullable"
-    )]
+    #[serde(rename = "User", default, deserialize_with = "nullable")]
     pub user: String,
     #[serde(
         rename = "Password",
-        alias = "password",
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
     pub password: String,
-    #[serde(
-        rename = "UseSSDP",
-        alias = "usessdp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UseSSDP", default, skip_serializing_if = "Option::is_none")]
     pub use_ssdp: Option<bool>,
     #[serde(
         rename = "MACRequired",
-        alias = "macrequired",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub mac_required: Option<bool>,
     #[serde(
         rename = "MACAddr",
-        alias = "macaddr",
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
@@ -198,7 +162,6 @@ pub struct RedfishEndpointIn {
     pub mac_addr: String,
     #[serde(
         rename = "IPAddress",
-        alias = "ipaddress",
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
@@ -206,14 +169,12 @@ pub struct RedfishEndpointIn {
     pub ip_address: String,
     #[serde(
         rename = "RediscoverOnUpdate",
-        alias = "rediscoveronupdate",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub rediscover_on_update: Option<bool>,
     #[serde(
         rename = "TemplateID",
-        alias = "templateid",
         default,
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
@@ -222,64 +183,53 @@ pub struct RedfishEndpointIn {
     /// 1 = magellan's collect format in `Systems` / `Managers`.
     #[serde(
         rename = "SchemaVersion",
-        alias = "schemaversion",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub schema_version: Option<i64>,
-    #[serde(
-        rename = "Systems",
-        alias = "systems",
-        default,
-        deserialize_with = "nullable"
-    )]
+    #[serde(rename = "Systems", default, deserialize_with = "nullable")]
     pub systems: Vec<SystemIn>,
-    #[serde(
-        rename = "Managers",
-        alias = "managers",
-        default,
-        deserialize_with = "nullable"
-    )]
+    #[serde(rename = "Managers", default, deserialize_with = "nullable")]
     pub managers: Vec<ManagerIn>,
 }
 
 /// `{"RedfishEndpoints":[...]}` in a POST body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RedfishEndpointArrayIn {
-    #[serde(rename = "RedfishEndpoints", alias = "redfishendpoints")]
+    #[serde(rename = "RedfishEndpoints")]
     pub redfish_endpoints: Vec<RedfishEndpointIn>,
 }
 
 /// PATCH body: only the fields present change.
 #[derive(Clone, Default, Deserialize, ToSchema)]
 pub struct RedfishEndpointPatch {
-    #[serde(rename = "Name", alias = "name", default)]
+    #[serde(rename = "Name", default)]
     pub name: Option<String>,
-    #[serde(rename = "Hostname", alias = "hostname", default)]
+    #[serde(rename = "Hostname", default)]
     pub hostname: Option<String>,
-    #[serde(rename = "Domain", alias = "domain", default)]
+    #[serde(rename = "Domain", default)]
     pub domain: Option<String>,
-    #[serde(rename = "FQDN", alias = "fqdn", default)]
+    #[serde(rename = "FQDN", default)]
     pub fqdn: Option<String>,
-    #[serde(rename = "Enabled", alias = "enabled", default)]
+    #[serde(rename = "Enabled", default)]
     pub enabled: Option<bool>,
-    #[serde(rename = "UUID", alias = "uuid", default)]
+    #[serde(rename = "UUID", default)]
     pub uuid: Option<String>,
-    #[serde(rename = "User", alias = "user", default)]
+    #[serde(rename = "User", default)]
     pub user: Option<String>,
-    #[serde(rename = "Password", alias = "password", default)]
+    #[serde(rename = "Password", default)]
     pub password: Option<String>,
-    #[serde(rename = "UseSSDP", alias = "usessdp", default)]
+    #[serde(rename = "UseSSDP", default)]
     pub use_ssdp: Option<bool>,
-    #[serde(rename = "MACRequired", alias = "macrequired", default)]
+    #[serde(rename = "MACRequired", default)]
     pub mac_required: Option<bool>,
-    #[serde(rename = "MACAddr", alias = "macaddr", default)]
+    #[serde(rename = "MACAddr", default)]
     pub mac_addr: Option<String>,
-    #[serde(rename = "IPAddress", alias = "ipaddress", default)]
+    #[serde(rename = "IPAddress", default)]
     pub ip_address: Option<String>,
-    #[serde(rename = "RediscoverOnUpdate", alias = "rediscoveronupdate", default)]
+    #[serde(rename = "RediscoverOnUpdate", default)]
     pub rediscover_on_update: Option<bool>,
-    #[serde(rename = "TemplateID", alias = "templateid", default)]
+    #[serde(rename = "TemplateID", default)]
     pub template_id: Option<String>,
 }
 

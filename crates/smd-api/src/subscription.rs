@@ -59,22 +59,22 @@ fn null_when_empty<S: serde::Serializer>(v: &[Subscription], s: S) -> Result<S::
 /// must be HMS values (a bad one is a 400 naming it).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SubscriptionIn {
-    #[serde(rename = "Subscriber", alias = "subscriber", default)]
+    #[serde(rename = "Subscriber", default)]
     pub subscriber: String,
-    #[serde(rename = "Enabled", alias = "enabled", default)]
+    #[serde(rename = "Enabled", default)]
     pub enabled: Option<bool>,
-    #[serde(rename = "Roles", alias = "roles", default)]
+    #[serde(rename = "Roles", default)]
     #[schema(value_type = Vec<String>)]
     pub roles: Vec<Role>,
-    #[serde(rename = "SubRoles", alias = "subroles", default)]
+    #[serde(rename = "SubRoles", default)]
     #[schema(value_type = Vec<String>)]
     pub sub_roles: Vec<SubRole>,
-    #[serde(rename = "SoftwareStatus", alias = "softwarestatus", default)]
+    #[serde(rename = "SoftwareStatus", default)]
     pub software_status: Vec<String>,
-    #[serde(rename = "States", alias = "states", default)]
+    #[serde(rename = "States", default)]
     #[schema(value_type = Vec<String>)]
     pub states: Vec<State>,
-    #[serde(rename = "Url", alias = "url", default)]
+    #[serde(rename = "Url", default)]
     pub url: String,
 }
 
@@ -82,19 +82,19 @@ pub struct SubscriptionIn {
 /// applies to every trigger list given; `Enabled` is set when given.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SubscriptionPatch {
-    #[serde(rename = "Op", alias = "op", default)]
+    #[serde(rename = "Op", default)]
     pub op: String,
-    #[serde(rename = "Enabled", alias = "enabled", default)]
+    #[serde(rename = "Enabled", default)]
     pub enabled: Option<bool>,
-    #[serde(rename = "Roles", alias = "roles", default)]
+    #[serde(rename = "Roles", default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub roles: Option<Vec<Role>>,
-    #[serde(rename = "SubRoles", alias = "subroles", default)]
+    #[serde(rename = "SubRoles", default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub sub_roles: Option<Vec<SubRole>>,
-    #[serde(rename = "SoftwareStatus", alias = "softwarestatus", default)]
+    #[serde(rename = "SoftwareStatus", default)]
     pub software_status: Option<Vec<String>>,
-    #[serde(rename = "States", alias = "states", default)]
+    #[serde(rename = "States", default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub states: Option<Vec<State>>,
 }
