@@ -3,7 +3,7 @@
 //! - [`protocol`]: the sans-IO core (RFC 2131 server, ProxyDHCP), tested without sockets.
 //! - [`boot`]: which boot client asked and what it fetches next.
 //! - [`lease`]: the lease book; [`lease_file`]: its durable journal.
-//! - [`smd`]: SMD wire shapes, the reservation cache, the HTTP client.
+//! - [`smd`]: the reservation cache built from SMD (smd-api's types) and its client.
 //! - [`server`]: the thin tokio layer — sockets, timers, SMD refresh, journal.
 //! - [`metrics`]: what `GET /metrics` shows on `metrics_listen`.
 //! - [`render`]: configs for isc-dhcpd, dnsmasq and Kea generated from SMD.

@@ -2,8 +2,9 @@
 //!
 //! [`cluster`] starts one throwaway PostgreSQL cluster per test process (the
 //! system's initdb/pg_ctl, as an unprivileged user when root; deleted when the
-//! process exits). [`database`] creates a fresh database per test and applies a
-//! service's migrations. [`spawn_smd`] / [`spawn_bss`] start the real service
+//! process exits). [`database`] gives each test a fresh database with a
+//! service's migrations applied (copied from a template migrated once per
+//! process). [`spawn_smd`] / [`spawn_bss`] start the real service
 //! in-process on `127.0.0.1:0` and return its base URL; the server stops when
 //! the handle is dropped.
 
@@ -44,15 +45,57 @@ pub async fn empty_database() -> String {
 }
 
 /// A new database with `migrations` applied as `service`; returns its URL.
+/// The migrations run once per test process, into a template database;
+/// each test's database is a copy of it (`CREATE DATABASE … TEMPLATE …`).
 pub async fn database(service: &str, migrations: &[Migration]) -> String {
-    let url = empty_database().await;
-    let mut client = db::connect(&url)
+    let template = template(service, migrations).await;
+    let c = cluster();
+    let name = format!(
+        "t{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = db::connect(&c.url("postgres"))
         .await
-        .expect("connect to the test database");
-    db::migrate(&mut client, service, migrations)
+        .expect("connect to the test cluster");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .await
-        .expect("migrations apply");
-    url
+        .expect("create database from the template");
+    c.url(&name)
+}
+
+/// Templates made in this process, by service.
+static TEMPLATES: tokio::sync::Mutex<Vec<String>> = tokio::sync::Mutex::const_new(Vec::new());
+
+/// The migrated template database for `service`, made on first use.
+async fn template(service: &str, migrations: &[Migration]) -> String {
+    let name = format!(
+        "template_{}",
+        service.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let mut made = TEMPLATES.lock().await;
+    if !made.contains(&name) {
+        let c = cluster();
+        let admin = db::connect(&c.url("postgres"))
+            .await
+            .expect("connect to the test cluster");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create the template database");
+        let mut client = db::connect(&c.url(&name))
+            .await
+            .expect("connect to the template database");
+        db::migrate(&mut client, service, migrations)
+            .await
+            .expect("migrations apply");
+        // Copies need it to have no connections (PostgreSQL waits up to 5 s
+        // for this one to go).
+        drop(client);
+        made.push(name.clone());
+    }
+    name
 }
 
 /// A service running in-process. Dropping it stops the server.

@@ -1,9 +1,12 @@
-//! bss's boot API over HTTP, against real PostgreSQL and a real smd (both
-//! in-process through ochami-testkit), SMD seeded over HTTP.
+//! bss's integration tests, one binary: the boot API over HTTP against real
+//! PostgreSQL and a real smd (both in-process through ochami-testkit), SMD
+//! seeded over HTTP; the service shell; auth and metrics.
 
+mod auth_metrics;
 mod bootparameters;
 mod bootscript;
 mod cloud_init;
+mod foundation;
 mod ipxe;
 mod s3;
 mod scn;

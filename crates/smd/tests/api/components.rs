@@ -1,14 +1,9 @@
 //! State/Components through HTTP against real PostgreSQL.
 
-mod support;
-
+use crate::support::client;
+use crate::support::{check, row, Want};
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
-use support::{check, row, Want};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 async fn post_components(url: &str, body: Value) -> reqwest::Response {
     client()

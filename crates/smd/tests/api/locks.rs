@@ -1,27 +1,15 @@
 //! /hsm/v2/locks: locks, admin and service reservations, status, and how they
 //! show on State/Components.
 
-mod support;
-
+use crate::support::{check, row, Want};
+use crate::support::{client, send};
 use ochami_testkit::{spawn_smd, TestServer};
 use serde_json::{json, Value};
-use support::{check, row, Want};
 
 const N1: &str = "x1000c1s7b0n0";
 const N2: &str = "x1000c1s7b0n1";
 const N3: &str = "x1000c1s7b1n0";
 const GHOST: &str = "x9000c0s0b0n0";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn post(smd: &TestServer, path: &str, body: Value) -> (u16, Value) {
     send(

@@ -3,11 +3,8 @@
 
 use std::process::Command;
 
+use crate::support::client;
 use ochami_testkit::{database, empty_database, spawn_smd, spawn_smd_with};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 #[tokio::test]
 async fn ready_and_liveness_match_openchami_bytes() {

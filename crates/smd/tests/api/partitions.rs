@@ -1,18 +1,8 @@
 //! /partitions: like groups, but a component is in at most one partition.
 
+use crate::support::{client, send};
 use ochami_testkit::{spawn_smd, TestServer};
 use serde_json::{json, Value};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn get_json(url: String) -> (u16, Value) {
     send(client().get(url)).await

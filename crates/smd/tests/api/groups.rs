@@ -1,23 +1,13 @@
 //! /groups, /memberships and the group/partition filters of State/Components.
 
+use crate::support::{client, send};
 use ochami_testkit::{spawn_smd, TestServer};
 use serde_json::{json, Value};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 async fn get_json(url: String) -> (u16, Value) {
     let res = client().get(url).send().await.unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap())
-}
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 async fn components(smd: &TestServer, ids: &[&str]) {

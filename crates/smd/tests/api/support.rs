@@ -53,7 +53,7 @@ pub fn problem(status: u16, detail: &str) -> Value {
 }
 
 /// Send one request; (status, content type, body text).
-pub async fn send(
+pub async fn exchange(
     base: &str,
     method: &str,
     path: &str,
@@ -79,7 +79,7 @@ pub async fn send(
 pub async fn check(base: &str, rows: &[Row]) {
     for r in rows {
         let what = format!("{} {} {:?}", r.method, r.path, r.body);
-        let (status, ct, text) = send(base, r.method, &r.path, r.body.as_ref()).await;
+        let (status, ct, text) = exchange(base, r.method, &r.path, r.body.as_ref()).await;
         assert_eq!(status, r.status, "{what}: {text}");
         match &r.want {
             Want::Problem(detail) => {
@@ -95,4 +95,20 @@ pub async fn check(base: &str, rows: &[Row]) {
             Want::Any => {}
         }
     }
+}
+
+/// A plain HTTP client for the tests.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// Send `req`; the status and the body as JSON (`null` when it is not JSON).
+pub async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
 }

@@ -1,26 +1,14 @@
 //! Inventory/Hardware, Inventory/HardwareByFRU and their History, through
 //! HTTP; and the hardware inventory magellan's payload creates.
 
-mod support;
-
+use crate::support::{check, row, Want};
+use crate::support::{client, send};
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
-use support::{check, row, Want};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 const HW: &str = "/hsm/v2/Inventory/Hardware";
 const FRU: &str = "/hsm/v2/Inventory/HardwareByFRU";
 const RFEP: &str = "/hsm/v2/Inventory/RedfishEndpoints";
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn get(url: String) -> (u16, Value) {
     send(client().get(url)).await

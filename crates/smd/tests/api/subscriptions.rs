@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{client, send};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use ochami_testkit::{spawn_smd_with, TestServer};
 use serde_json::{json, Value};
@@ -18,17 +19,6 @@ use tokio::sync::mpsc;
 const N1: &str = "x1000c1s7b0n0";
 const N2: &str = "x1000c1s7b0n1";
 const N3: &str = "x1000c1s7b1n0";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// smd retrying quickly, so failure tests do not wait for the default back-off.
 async fn smd() -> TestServer {

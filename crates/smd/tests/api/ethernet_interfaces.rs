@@ -1,11 +1,8 @@
 //! Inventory/EthernetInterfaces through HTTP against real PostgreSQL.
 
+use crate::support::client;
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 const BASE: &str = "/hsm/v2/Inventory/EthernetInterfaces";
 

@@ -1,15 +1,10 @@
 //! Inventory/RedfishEndpoints and magellan's SchemaVersion-1 inventory, and
 //! the ComponentEndpoints / ServiceEndpoints it feeds, through HTTP.
 
-mod support;
-
+use crate::support::client;
+use crate::support::{check, row, Want};
 use ochami_testkit::{spawn_smd, spawn_smd_with};
 use serde_json::{json, Value};
-use support::{check, row, Want};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 const RFEP: &str = "/hsm/v2/Inventory/RedfishEndpoints";
 

@@ -1,12 +1,9 @@
 //! OpenCHAMI's legacy RedfishEndpoint payload (raw Redfish `Systems[].Data`,
 //! `Chassis`) creates the same rows as magellan's SchemaVersion-1 payload.
 
+use crate::support::client;
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
 
 const RFEP: &str = "/hsm/v2/Inventory/RedfishEndpoints";
 

@@ -1,0 +1,19 @@
+//! smd's integration tests, one binary (one PostgreSQL cluster per run, one
+//! database per test, copied from a migrated template): a module per resource.
+
+mod support;
+
+mod auth_metrics;
+mod components;
+mod discover;
+mod ethernet_interfaces;
+mod foundation;
+mod groups;
+mod hardware;
+mod legacy_inventory;
+mod locks;
+mod node_maps;
+mod partitions;
+mod power_maps;
+mod redfish_endpoints;
+mod subscriptions;
