@@ -12,6 +12,8 @@
 //! is reached: the images are `FROM scratch`, PostgreSQL is
 //! `ochami/postgres:15` built from Debian packages (`build-images --postgres`).
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

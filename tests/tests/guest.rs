@@ -2,6 +2,8 @@
 //! network boot): separates "our stack is broken" from "the guest is broken"
 //! when the netboot test fails.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::process::Command;
 use std::time::Duration;
 

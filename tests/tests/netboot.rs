@@ -10,6 +10,8 @@
 //! the xname and NID SMD assigned, and the node's address is the one
 //! dhcpd-shim leased and recorded in SMD.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 

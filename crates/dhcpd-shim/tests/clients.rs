@@ -2,6 +2,8 @@
 //! binary, inside network namespaces each test creates. Skipped (with a
 //! printed reason) only when not root or a tool is missing.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod support;
 
 use std::collections::HashMap;

@@ -2,6 +2,8 @@
 //! bounded by the configured address space. A seeded loop, so it is fast and
 //! reproducible.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 

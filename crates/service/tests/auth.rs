@@ -1,6 +1,8 @@
 //! Bearer-JWT auth against a JWKS served over real HTTP by the test, with keys
 //! the test generates: only a valid token passes; public routes stay open.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::net::TcpListener;
 
 use actix_web::http::Method;

@@ -7,6 +7,8 @@
 //! schemathesis is a PyPI tool; `cargo xtask test` installs it (as root, as in
 //! CI). Without it the tests skip, saying so.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 use std::path::PathBuf;
 use std::process::Stdio;
 

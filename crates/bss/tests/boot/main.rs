@@ -2,6 +2,8 @@
 //! PostgreSQL and a real smd (both in-process through ochami-testkit), SMD
 //! seeded over HTTP; the service shell; auth and metrics.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod auth_metrics;
 mod bootparameters;
 mod bootscript;

@@ -1,6 +1,8 @@
 //! smd's integration tests, one binary (one PostgreSQL cluster per run, one
 //! database per test, copied from a migrated template): a module per resource.
 
+#![allow(clippy::unwrap_used)] // a test fails by panicking
+
 mod support;
 
 mod auth_metrics;
