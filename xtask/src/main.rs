@@ -16,9 +16,10 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  up [--data-dir DIR] [--pg-port PORT] [--release]
+  up [--data-dir DIR] [--pg-port PORT] [--release] [--no-build]
                     run the stack: PostgreSQL (own cluster in ./.ochami unless
-                    SMD_DATABASE_URL/BSS_DATABASE_URL are set), smd on :27779, bss on :27778
+                    SMD_DATABASE_URL/BSS_DATABASE_URL are set), smd on :27779, bss on :27778;
+                    Ctrl-C, SIGTERM or SIGHUP stops it all (daemons and database)
   demo [--nodes N] [--uefi|--uefi-http] [--keep]
                     the seed's story in a network namespace (root): N simulated BMCs,
                     magellan discovery, boot parameters, power-on, a live table of
@@ -126,19 +127,33 @@ pub fn target_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// `signal(2)`'s "ignore" disposition.
-pub const SIG_IGN: usize = 1;
+/// Stop requests: SIGINT, SIGTERM and SIGHUP, caught once
+/// [`stop::catch`] is called, so that a long-running command (`up`, `demo`)
+/// stops its children and its database itself, however it is asked to end.
+pub mod stop {
+    use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set SIGINT's disposition: [`SIG_IGN`] or the address of an
-/// `extern "C" fn(i32)` handler that only touches atomics.
-pub fn set_sigint(handler: usize) {
-    extern "C" {
-        fn signal(signum: i32, handler: usize) -> usize;
+    static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_signal(_: libc::c_int) {
+        REQUESTED.store(true, Ordering::SeqCst);
     }
-    const SIGINT: i32 = 2;
-    // SAFETY: `signal` has no preconditions; callers pass SIG_IGN or an
-    // async-signal-safe handler.
-    unsafe {
-        signal(SIGINT, handler);
+
+    /// From now on SIGINT, SIGTERM and SIGHUP only set [`requested`].
+    pub fn catch() {
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: the handler only stores to an atomic (async-signal-safe).
+            unsafe {
+                libc::signal(
+                    sig,
+                    on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                );
+            }
+        }
+    }
+
+    /// True once one of those signals arrived.
+    pub fn requested() -> bool {
+        REQUESTED.load(Ordering::SeqCst)
     }
 }
