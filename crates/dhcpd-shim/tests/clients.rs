@@ -1,6 +1,6 @@
 //! Real DHCP clients (dhclient, busybox udhcpc, perfdhcp) against the real
-//! binary, inside network namespaces each test creates. Skipped (with a
-//! printed reason) only when not root or a tool is missing.
+//! binary, inside network namespaces each test creates. Not root or a tool
+//! missing fails the test, unless `OCHAMI_SKIP` names it (`support::can_run`).
 
 mod support;
 
