@@ -6,6 +6,7 @@
 mod bench;
 mod compose;
 mod demo;
+mod fuzz;
 mod images;
 mod openapi;
 mod test;
@@ -33,6 +34,10 @@ commands:
   compose [--check] write deploy/compose.yaml (PostgreSQL, migrations, smd, bss, tftpd,
                     dhcpd-shim; magellan and redfish-sim as profiles) and, when missing,
                     deploy/.env with random passwords
+  fuzz <target|list> [--time S] [--jobs N]
+                    coverage-guided fuzzing of a target in fuzz/ with cargo fuzz (libFuzzer;
+                    installs cargo-fuzz, uses nightly or RUSTC_BOOTSTRAP=1); crashes in
+                    fuzz/artifacts/<target>/
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
                     every test: cargo test --workspace [ARGS..]
@@ -55,6 +60,7 @@ fn main() -> ExitCode {
         "build-images" => images::run(rest),
         "up" => up::run(rest),
         "demo" => demo::run(rest),
+        "fuzz" => fuzz::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
