@@ -9,6 +9,7 @@
 pub mod assets;
 pub mod debian;
 pub mod docker;
+pub mod need;
 pub mod netns;
 pub mod proc;
 pub mod qemu;

@@ -1,5 +1,6 @@
-//! Daemons started for a test: output to a log file, killed when dropped, and
-//! a health wait that shows the log when the daemon does not come up.
+//! Daemons started for a test: output to a log file, killed when dropped (and
+//! when the test process dies: [`end_with_parent`]), and a health wait that
+//! shows the log when the daemon does not come up.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -40,6 +41,40 @@ pub fn wait_until(
     Ok(())
 }
 
+/// Make the process `cmd` starts end when the thread that starts it ends,
+/// however that ends (even SIGKILL): SIGTERM is its parent-death signal.
+/// It also gets a process group of its own, so a Ctrl-C meant for us does
+/// not reach it first: we forward the stop and wait for it to drain.
+pub fn end_with_parent(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    cmd.process_group(0);
+    // SAFETY: between fork and exec the closure makes only async-signal-safe
+    // calls (prctl, getppid, _exit) and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Rationale: a parent gone before prctl sends no signal at all.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        })
+    };
+    cmd
+}
+
+/// Ask the process group led by `pid` (a child started with
+/// [`end_with_parent`]) to stop: SIGTERM to it and whatever it started.
+pub fn terminate_group(pid: u32) {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGTERM);
+    }
+}
+
 pub struct Daemon {
     pub name: String,
     pub log: PathBuf,
@@ -51,7 +86,7 @@ impl Daemon {
     pub fn start(name: &str, mut cmd: Command, log: PathBuf) -> Result<Daemon, String> {
         let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = file.try_clone().map_err(|e| e.to_string())?;
-        let child = cmd
+        let child = end_with_parent(&mut cmd)
             .stdin(Stdio::null())
             .stdout(file)
             .stderr(err)

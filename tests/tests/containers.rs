@@ -23,7 +23,7 @@ use ochami_e2e::netns::Netns;
 use ochami_e2e::proc::{run_ok, wait_until, Daemon};
 use ochami_e2e::qemu::{self, Firmware};
 use ochami_e2e::stack::{self, node_mac, SERVER};
-use ochami_e2e::{assets, bin, cache_dir, is_root, workspace_root};
+use ochami_e2e::{assets, bin, cache_dir, need, workspace_root};
 
 /// What the seed's two health checks print (with the newline Go's JSON
 /// encoder ends OpenCHAMI's answers with).
@@ -229,10 +229,9 @@ fn the_compose_file_is_valid_for_compose_v1_and_v2() {
 
 #[test]
 fn compose_stack_from_the_images_discovers_bmcs_and_boots_a_node() {
-    assert!(
-        is_root(),
-        "the container test needs root (network namespaces, its own dockerd, ports 67/69)"
-    );
+    if !need::root("network namespaces, its own dockerd, ports 67/69") {
+        return;
+    }
     ochami_e2e::docker::require_tools().unwrap();
     let started = Instant::now();
     let guest = assets::guest(&cache_dir()).expect("guest image");

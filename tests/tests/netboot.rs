@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use ochami_e2e::qemu::{self, Firmware};
 use ochami_e2e::stack::Stack;
-use ochami_e2e::{assets, cache_dir, is_root};
+use ochami_e2e::{assets, cache_dir, need};
 
 static GUEST: Mutex<Option<assets::Guest>> = Mutex::new(None);
 
@@ -30,10 +30,11 @@ fn guest() -> assets::Guest {
 }
 
 fn netboot(fw: Firmware, tag: &str, timeout: Duration) {
-    assert!(
-        is_root(),
-        "the netboot test needs root (network namespaces, tap devices, ports 67/69)"
-    );
+    if !need::root("network namespaces, tap devices, ports 67/69")
+        || !need::tools(&["qemu-system-x86_64", "ip", "busybox"])
+    {
+        return;
+    }
     let started = Instant::now();
     let guest = guest();
     let dir = std::env::temp_dir().join(format!("ochami-netboot-{tag}-{}", std::process::id()));

@@ -3,24 +3,19 @@
 //! PostgreSQL and the four daemons in a network namespace, N simulated BMCs
 //! whose systems are QEMU VMs, `magellan.sh` discovery into SMD, boot
 //! parameters for every discovered node, power-on through Redfish, and a live
-//! table of how far each node got. Ctrl-C (or the end, without `--keep`)
-//! tears everything down.
+//! table of how far each node got. Ctrl-C, SIGTERM or SIGHUP (or the end,
+//! without `--keep`) tears everything down; the daemons also die with xtask
+//! (`proc::end_with_parent`) and the cluster has its watchdog, so not even a
+//! SIGKILL leaves them running.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ochami_e2e::qemu::Firmware;
 use ochami_e2e::stack::Stack;
 
 const USAGE: &str = "usage: cargo xtask demo [--nodes N] [--uefi | --uefi-http] [--keep]";
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: i32) {
-    STOP.store(true, Ordering::SeqCst);
-}
 
 /// Boot stages, in order, as seen on a node's serial console and in the lease file.
 const STAGES: [&str; 5] = ["DHCP", "iPXE", "script", "kernel", "login"];
@@ -62,12 +57,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         return Err("the demo needs root (network namespace, tap devices, ports 67/69)".into());
     }
     crate::test::ensure_packages()?;
+    crate::stop::catch();
     crate::run_cmd(
         crate::cargo()
-            .args(["build", "--quiet", "--workspace", "--bins"])
+            .args(["build", "--workspace", "--bins"])
             .current_dir(crate::workspace_root()),
     )?;
-    crate::set_sigint(on_sigint as extern "C" fn(i32) as *const () as usize);
+    if crate::stop::requested() {
+        return Err("stopped".into());
+    }
 
     eprintln!("demo: building the guest image (cached after the first run)");
     let guest = ochami_e2e::assets::guest(&ochami_e2e::cache_dir())?;
@@ -150,7 +148,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             let _ = std::io::stdout().flush();
             last = table;
         }
-        if STOP.load(Ordering::SeqCst) {
+        if crate::stop::requested() {
             eprintln!("demo: stopping");
             break;
         }
@@ -163,7 +161,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "demo: all nodes up; the stack keeps running in namespace {} (smd {}, bss {}). Try:\n  ip netns exec {} curl -s {}/hsm/v2/State/Components\nCtrl-C tears it down.",
                 stack.ns.name, stack.smd_url, stack.bss_url, stack.ns.name, stack.smd_url
             );
-            while !STOP.load(Ordering::SeqCst) {
+            while !crate::stop::requested() {
                 std::thread::sleep(Duration::from_millis(200));
             }
             break;

@@ -6,6 +6,7 @@
 mod bench;
 mod compose;
 mod demo;
+mod fuzz;
 mod images;
 mod openapi;
 mod test;
@@ -18,9 +19,10 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  up [--data-dir DIR] [--pg-port PORT] [--release]
+  up [--data-dir DIR] [--pg-port PORT] [--release] [--no-build]
                     run the stack: PostgreSQL (own cluster in ./.ochami unless
-                    SMD_DATABASE_URL/BSS_DATABASE_URL are set), smd on :27779, bss on :27778
+                    SMD_DATABASE_URL/BSS_DATABASE_URL are set), smd on :27779, bss on :27778;
+                    Ctrl-C, SIGTERM or SIGHUP stops it all (daemons and database)
   demo [--nodes N] [--uefi|--uefi-http] [--keep]
                     the seed's story in a network namespace (root): N simulated BMCs,
                     magellan discovery, boot parameters, power-on, a live table of
@@ -34,6 +36,10 @@ commands:
   compose [--check] write deploy/compose.yaml (PostgreSQL, migrations, smd, bss, tftpd,
                     dhcpd-shim; magellan and redfish-sim as profiles) and, when missing,
                     deploy/.env with random passwords
+  fuzz <target|list> [--time S] [--jobs N]
+                    coverage-guided fuzzing of a target in fuzz/ with cargo fuzz (libFuzzer;
+                    installs cargo-fuzz, uses nightly or RUSTC_BOOTSTRAP=1); crashes in
+                    fuzz/artifacts/<target>/
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
   test [ARGS..]     install missing system packages (as root, with apt-get), then run
                     every test: cargo test --workspace [ARGS..]
@@ -56,6 +62,7 @@ fn main() -> ExitCode {
         "build-images" => images::run(rest),
         "up" => up::run(rest),
         "demo" => demo::run(rest),
+        "fuzz" => fuzz::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -128,19 +135,33 @@ pub fn target_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// `signal(2)`'s "ignore" disposition.
-pub const SIG_IGN: usize = 1;
+/// Stop requests: SIGINT, SIGTERM and SIGHUP, caught once
+/// [`stop::catch`] is called, so that a long-running command (`up`, `demo`)
+/// stops its children and its database itself, however it is asked to end.
+pub mod stop {
+    use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set SIGINT's disposition: [`SIG_IGN`] or the address of an
-/// `extern "C" fn(i32)` handler that only touches atomics.
-pub fn set_sigint(handler: usize) {
-    extern "C" {
-        fn signal(signum: i32, handler: usize) -> usize;
+    static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_signal(_: libc::c_int) {
+        REQUESTED.store(true, Ordering::SeqCst);
     }
-    const SIGINT: i32 = 2;
-    // SAFETY: `signal` has no preconditions; callers pass SIG_IGN or an
-    // async-signal-safe handler.
-    unsafe {
-        signal(SIGINT, handler);
+
+    /// From now on SIGINT, SIGTERM and SIGHUP only set [`requested`].
+    pub fn catch() {
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: the handler only stores to an atomic (async-signal-safe).
+            unsafe {
+                libc::signal(
+                    sig,
+                    on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                );
+            }
+        }
+    }
+
+    /// True once one of those signals arrived.
+    pub fn requested() -> bool {
+        REQUESTED.load(Ordering::SeqCst)
     }
 }

@@ -1,55 +1,15 @@
 //! `cargo xtask test`: make sure the system tools the tests drive are installed,
-//! then run the whole suite.
+//! then run the whole suite, and say how many tests were skipped and why
+//! (only `OCHAMI_SKIP` lets a test skip: `ochami_e2e::need`).
 
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::run_cmd;
 
-/// Debian packages the test suite drives, and a file each one provides (to
-/// tell whether it is installed without asking dpkg).
-pub const PACKAGES: &[(&str, &str)] = &[
-    ("postgresql", "/usr/lib/postgresql"),
-    ("qemu-system-x86", "/usr/bin/qemu-system-x86_64"),
-    ("ipxe", "/usr/lib/ipxe/undionly.kpxe"),
-    ("ovmf", "/usr/share/OVMF/OVMF_CODE_4M.fd"),
-    ("busybox-static", "/bin/busybox"),
-    ("cpio", "/usr/bin/cpio"),
-    ("iproute2", "/usr/sbin/ip"),
-    ("curl", "/usr/bin/curl"),
-    ("tftp-hpa", "/usr/bin/tftp"),
-    ("atftp", "/usr/bin/atftp"),
-    ("tftpd-hpa", "/usr/sbin/in.tftpd"),
-    ("isc-dhcp-client", "/usr/sbin/dhclient"),
-    ("udhcpc", "/usr/sbin/udhcpc"),
-    ("kea-admin", "/usr/sbin/perfdhcp"),
-    ("kea-dhcp4-server", "/usr/sbin/kea-dhcp4"),
-    ("dnsmasq-base", "/usr/sbin/dnsmasq"),
-    ("nginx-light", "/usr/sbin/nginx"),
-    ("wrk", "/usr/bin/wrk"),
-    ("sqlite3", "/usr/bin/sqlite3"),
-    // The container test: a private Docker engine, Compose v1, the offline
-    // PostgreSQL image, and what `build-images` uses (strip, setcap).
-    ("docker.io", "/usr/sbin/dockerd"),
-    ("containerd", "/usr/bin/containerd"),
-    ("docker-compose", "/usr/bin/docker-compose"),
-    ("debootstrap", "/usr/sbin/debootstrap"),
-    ("binutils", "/usr/bin/strip"),
-    ("libcap2-bin", "/usr/sbin/setcap"),
-];
-
-/// PyPI tools tests drive (magellan against sushy-emulator, a Redfish
-/// implementation we did not write; redfish-sim against DMTF's protocol
-/// validator; smd and bss against their OpenAPI documents with schemathesis),
-/// and a command each one provides. Tests using them skip, saying
-/// so, when they are absent.
-pub const PYTHON_TOOLS: &[(&str, &str)] = &[
-    ("sushy-tools", "sushy-emulator"),
-    ("redfish-protocol-validator", "rf_protocol_validator"),
-    ("schemathesis>=4,<5", "schemathesis"),
-    // bss's S3 presigning test runs a moto S3 server (boto3 comes with it).
-    ("moto[server]", "moto_server"),
-];
+use ochami_e2e::need::{PACKAGES, PYTHON_TOOLS, SKIPPED, SKIP_VAR};
 
 fn have_command(cmd: &str) -> bool {
     Command::new("sh")
@@ -70,7 +30,7 @@ pub fn ensure_python_tools() -> Result<(), String> {
     }
     if !localpg::is_root() {
         eprintln!(
-            "xtask: missing Python tools ({}); tests using them will skip. Install with: pip install {}",
+            "xtask: missing Python tools ({}); tests using them will fail. Install with: pip install {}",
             missing.join(", "),
             missing.join(" ")
         );
@@ -88,7 +48,7 @@ pub fn ensure_python_tools() -> Result<(), String> {
     // Debian's system Python refuses pip without this flag (PEP 668).
     if !pip(&[]) && !pip(&["--break-system-packages"]) {
         eprintln!(
-            "xtask: pip install {} failed; tests using them will skip",
+            "xtask: pip install {} failed; tests using them will fail",
             missing.join(" ")
         );
     }
@@ -150,5 +110,46 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .args(["build", "--release", "--locked", "--bins"])
             .args(crate::images::service_names().flat_map(|s| ["-p", s])),
     )?;
-    run_cmd(crate::cargo().args(["test", "--workspace"]).args(args))
+    if let Ok(v) = std::env::var(SKIP_VAR) {
+        eprintln!("xtask test: {SKIP_VAR}={v}: tests needing that are skipped");
+    }
+    run_counting_skips(crate::cargo().args(["test", "--workspace"]).args(args)).map(drop)
+}
+
+/// Run `cmd`, passing its stderr through, and collect the `SKIPPED (...)`
+/// lines skipped tests print there; fails like [`run_cmd`].
+fn run_counting_skips(cmd: &mut Command) -> Result<Vec<String>, String> {
+    let mut child = cmd
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    let mut skipped = Vec::new();
+    if let Some(err) = child.stderr.take() {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            if let Some(at) = line.find(SKIPPED) {
+                skipped.push(line[at..].to_owned());
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    report_skips(&skipped);
+    if status.success() {
+        Ok(skipped)
+    } else {
+        Err(format!("{cmd:?} failed: {status}"))
+    }
+}
+
+/// One line per reason: how many tests were skipped for it.
+fn report_skips(skipped: &[String]) {
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in skipped {
+        let reason = l[SKIPPED.len()..].split(')').next().unwrap_or("");
+        *by_reason.entry(reason).or_default() += 1;
+    }
+    eprintln!("xtask test: {} skipped", skipped.len());
+    for (reason, n) in by_reason {
+        eprintln!("xtask test:   {n} skipped ({reason})");
+    }
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ochami_service::http::metrics_listener;
+use ochami_service::metrics::listener::{self, MetricsServer};
 use ochami_service::metrics::{scrape_channel, ScrapeRequests};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
@@ -49,7 +49,7 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     join: JoinHandle<()>,
     tasks: Vec<JoinHandle<()>>,
-    metrics: Option<actix_web::dev::ServerHandle>,
+    metrics: Option<MetricsServer>,
 }
 
 impl Running {
@@ -58,7 +58,7 @@ impl Running {
             let _ = s.send(());
         }
         if let Some(m) = self.metrics.take() {
-            m.stop(true).await;
+            m.stop().await;
         }
         let _ = (&mut self.join).await;
         for t in &self.tasks {
@@ -191,14 +191,8 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
             };
             let tcp = std::net::TcpListener::bind(addr).map_err(err)?;
             let bound = tcp.local_addr().map_err(err)?;
-            let server = metrics_listener(tcp, scraper).map_err(err)?;
-            let handle = server.handle();
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = server.await {
-                    tracing::error!("metrics listener failed: {e}");
-                }
-            }));
-            (Some(handle), Some(bound))
+            let server = listener::serve(tcp, scraper).map_err(err)?;
+            (Some(server), Some(bound))
         }
         None => (None, None),
     };

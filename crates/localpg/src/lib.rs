@@ -3,7 +3,8 @@
 //! Two uses: [`Cluster::temporary`] for tests (a throwaway cluster in a temp
 //! dir, stopped and deleted by a watchdog when the test process exits, even on
 //! panic), and [`Cluster::persistent`] for `cargo xtask up` (a data dir kept
-//! across runs). PostgreSQL refuses to run as root, so when we are root the
+//! across runs, stopped cleanly by [`Cluster::stop_when_gone`] when its owner
+//! dies). PostgreSQL refuses to run as root, so when we are root the
 //! server runs as the `postgres` user (or `nobody`) via `runuser`.
 //!
 //! This crate has no dependencies and never talks SQL itself: databases are
@@ -117,7 +118,7 @@ impl Cluster {
             "-c",
             "full_page_writes=off",
         ])?;
-        cluster.watchdog(std::process::id())?;
+        cluster.watchdog(std::process::id(), "immediate", true)?;
         Ok(cluster)
     }
 
@@ -249,24 +250,35 @@ impl Cluster {
         self.start(&["-c", "fsync=off"])
     }
 
-    fn watchdog(&self, pid: u32) -> Result<(), String> {
+    /// Stop the server (fast shutdown, data kept) once process `pid` is gone,
+    /// however it ends: the guard of a kept cluster whose owner may be
+    /// killed before it can stop it itself (`cargo xtask up`).
+    pub fn stop_when_gone(&self, pid: u32) -> Result<(), String> {
+        self.watchdog(pid, "fast", false)
+    }
+
+    fn watchdog(&self, pid: u32, mode: &str, remove: bool) -> Result<(), String> {
         let base = self.data.parent().unwrap_or(&self.data);
         let pg_ctl = self.bin.join("pg_ctl");
         let stop = match &self.run_as {
             Some(u) => format!(
-                "runuser -u {u} -- {} -D '{}' -m immediate stop",
+                "runuser -u {u} -- {} -D '{}' -m {mode} -w stop",
                 pg_ctl.display(),
                 self.data.display()
             ),
             None => format!(
-                "{} -D '{}' -m immediate stop",
+                "{} -D '{}' -m {mode} -w stop",
                 pg_ctl.display(),
                 self.data.display()
             ),
         };
+        let remove = if remove {
+            format!("; rm -rf '{}'", base.display())
+        } else {
+            String::new()
+        };
         let script = format!(
-            "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; {stop} >/dev/null 2>&1; rm -rf '{}'",
-            base.display()
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; {stop} >/dev/null 2>&1{remove}"
         );
         Command::new("setsid")
             .args(["sh", "-c", &script])

@@ -1,6 +1,6 @@
 //! magellan against a Redfish implementation we did not write: OpenStack's
 //! `sushy-emulator --fake` (PyPI sushy-tools; `cargo xtask test` installs it).
-//! Skips, saying so, when the emulator is not installed.
+//! Fails when the emulator is not installed, unless `OCHAMI_SKIP=sushy-emulator`.
 
 #![allow(clippy::unwrap_used)] // a test fails by panicking
 
@@ -8,14 +8,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-
-fn have(cmd: &str) -> bool {
-    std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
 
 async fn magellan(args: &[&str]) -> (i32, String, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_magellan"))
@@ -33,10 +25,7 @@ async fn magellan(args: &[&str]) -> (i32, String, String) {
 
 #[tokio::test]
 async fn collect_and_power_against_sushy_emulator() {
-    if !have("sushy-emulator") {
-        eprintln!(
-            "SKIPPED: sushy-emulator not installed (pip install sushy-tools, or cargo xtask test)"
-        );
+    if !ochami_testkit::need::tool("sushy-emulator") {
         return;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -1,29 +1,18 @@
 //! Realism check: DMTF's Redfish Protocol Validator (PyPI
 //! redfish-protocol-validator, installed by `cargo xtask test`) run against a
-//! simulated HTTPS BMC must report no failures. Skips, saying so, when the
-//! validator is not installed.
+//! simulated HTTPS BMC must report no failures. Fails when the validator
+//! is not installed, unless `OCHAMI_SKIP=rf_protocol_validator`.
 //!
 //! (DMTF's *Service* Validator needs the DSP8010 schema bundle, which is not
 //! in any package registry reachable here, so it is not run.)
 
 #![allow(clippy::unwrap_used)] // a test fails by panicking
 
-use std::process::Stdio;
-
 use redfish_sim::{Simulator, Spec};
-
-fn have(cmd: &str) -> bool {
-    std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protocol_validator_finds_no_failures() {
-    if !have("rf_protocol_validator") {
-        eprintln!("SKIPPED: rf_protocol_validator not installed (pip install redfish-protocol-validator, or cargo xtask test)");
+    if !ochami_e2e::need::tool("rf_protocol_validator") {
         return;
     }
     let sim = Simulator::start(&Spec {

@@ -27,6 +27,7 @@ pub enum DaemonCommand {
     Healthcheck,
 }
 
+#[cfg(feature = "client")]
 /// Run [`crate::client::healthcheck`] and turn it into the exit code,
 /// printing the answer (docker keeps it in the container's health log).
 pub fn healthcheck(listen: std::net::SocketAddr, path: &str) -> std::process::ExitCode {

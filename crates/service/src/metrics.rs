@@ -5,99 +5,113 @@
 //! The UDP daemons (dhcpd-shim, tftpd) keep their counters inside the one task
 //! that runs their protocol core; a scrape asks that task for its text over a
 //! [`scrape_channel`] (no locks or atomics on the packet path), and the task
-//! writes it with an [`Exposition`]. [`crate::http::metrics_listener`] serves it.
+//! writes it with an [`Exposition`]; `listener` (feature `metrics-listener`:
+//! hyper, no web framework) serves it. [`Metrics`] (feature `http`) is the
+//! prometheus registry of the HTTP services.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
-};
+#[cfg(feature = "metrics-listener")]
+pub mod listener;
 
-type GaugeFn = Box<dyn Fn() -> f64 + Send + Sync>;
+#[cfg(feature = "http")]
+pub use registry::{Metrics, SharedMetrics};
 
-/// One service's metrics (one per server, so in-process tests don't mix).
-pub struct Metrics {
-    registry: Registry,
-    requests: IntCounterVec,
-    latency: HistogramVec,
-    gauges: Vec<(String, String, GaugeFn)>,
-}
+#[cfg(feature = "http")]
+mod registry {
+    use std::sync::Arc;
 
-impl Metrics {
-    /// Metrics named `<service>_http_requests_total` etc.
-    pub fn new(service: &str) -> Metrics {
-        let registry = Registry::new();
-        let requests = IntCounterVec::new(
-            Opts::new(
-                format!("{service}_http_requests_total"),
-                "HTTP requests by route, method and status",
-            ),
-            &["route", "method", "status"],
-        )
-        .expect("valid metric");
-        let latency = HistogramVec::new(
-            HistogramOpts::new(
-                format!("{service}_http_request_duration_seconds"),
-                "HTTP request latency",
+    use prometheus::{
+        Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    };
+
+    use super::Exposition;
+
+    type GaugeFn = Box<dyn Fn() -> f64 + Send + Sync>;
+
+    /// One service's metrics (one per server, so in-process tests don't mix).
+    pub struct Metrics {
+        registry: Registry,
+        requests: IntCounterVec,
+        latency: HistogramVec,
+        gauges: Vec<(String, String, GaugeFn)>,
+    }
+
+    impl Metrics {
+        /// Metrics named `<service>_http_requests_total` etc.
+        pub fn new(service: &str) -> Metrics {
+            let registry = Registry::new();
+            let requests = IntCounterVec::new(
+                Opts::new(
+                    format!("{service}_http_requests_total"),
+                    "HTTP requests by route, method and status",
+                ),
+                &["route", "method", "status"],
             )
-            .buckets(vec![
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-            ]),
-            &["route", "method"],
-        )
-        .expect("valid metric");
-        registry
-            .register(Box::new(requests.clone()))
-            .expect("unique metric");
-        registry
-            .register(Box::new(latency.clone()))
-            .expect("unique metric");
-        Metrics {
-            registry,
-            requests,
-            latency,
-            gauges: Vec::new(),
+            .expect("valid metric");
+            let latency = HistogramVec::new(
+                HistogramOpts::new(
+                    format!("{service}_http_request_duration_seconds"),
+                    "HTTP request latency",
+                )
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ]),
+                &["route", "method"],
+            )
+            .expect("valid metric");
+            registry
+                .register(Box::new(requests.clone()))
+                .expect("unique metric");
+            registry
+                .register(Box::new(latency.clone()))
+                .expect("unique metric");
+            Metrics {
+                registry,
+                requests,
+                latency,
+                gauges: Vec::new(),
+            }
+        }
+
+        /// A gauge whose value is read at scrape time.
+        pub fn gauge(
+            mut self,
+            name: &str,
+            help: &str,
+            f: impl Fn() -> f64 + Send + Sync + 'static,
+        ) -> Self {
+            self.gauges
+                .push((name.to_owned(), help.to_owned(), Box::new(f)));
+            self
+        }
+
+        pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+            self.requests
+                .with_label_values(&[route, method, &status.to_string()])
+                .inc();
+            self.latency
+                .with_label_values(&[route, method])
+                .observe(seconds);
+        }
+
+        /// The text exposition.
+        pub fn render(&self) -> String {
+            let mut buf = Vec::new();
+            let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+            let mut out = Exposition::default();
+            for (name, help, f) in &self.gauges {
+                out.gauge(name, help, f());
+            }
+            String::from_utf8_lossy(&buf).into_owned() + &out.finish()
         }
     }
 
-    /// A gauge whose value is read at scrape time.
-    pub fn gauge(
-        mut self,
-        name: &str,
-        help: &str,
-        f: impl Fn() -> f64 + Send + Sync + 'static,
-    ) -> Self {
-        self.gauges
-            .push((name.to_owned(), help.to_owned(), Box::new(f)));
-        self
-    }
-
-    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        self.requests
-            .with_label_values(&[route, method, &status.to_string()])
-            .inc();
-        self.latency
-            .with_label_values(&[route, method])
-            .observe(seconds);
-    }
-
-    /// The text exposition.
-    pub fn render(&self) -> String {
-        let mut buf = Vec::new();
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
-        let mut out = Exposition::default();
-        for (name, help, f) in &self.gauges {
-            out.gauge(name, help, f());
-        }
-        String::from_utf8_lossy(&buf).into_owned() + &out.finish()
-    }
+    /// Shared handle as stored in app data.
+    pub type SharedMetrics = Arc<Metrics>;
 }
-
-/// Shared handle as stored in app data.
-pub type SharedMetrics = Arc<Metrics>;
 
 /// Prometheus text exposition (format 0.0.4) of values a daemon keeps itself.
 #[derive(Default)]

@@ -5,7 +5,7 @@
 //! schemathesis's own report (which includes a curl line to reproduce it).
 //!
 //! schemathesis is a PyPI tool; `cargo xtask test` installs it (as root, as in
-//! CI). Without it the tests skip, saying so.
+//! CI). Without it the tests fail, unless `OCHAMI_SKIP=schemathesis`.
 
 #![allow(clippy::unwrap_used)] // a test fails by panicking
 
@@ -43,10 +43,11 @@ fn installed() -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED: schemathesis not installed (pip install 'schemathesis>=4,<5', or cargo xtask test)");
-    }
-    ok
+    ochami_testkit::need::available(
+        "schemathesis",
+        ok,
+        &ochami_testkit::need::how_to_get("schemathesis"),
+    )
 }
 
 /// Run schemathesis against `base`; panic with its report on any finding.

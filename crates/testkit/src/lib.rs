@@ -6,7 +6,10 @@
 //! service's migrations applied (copied from a template migrated once per
 //! process). [`spawn_smd`] / [`spawn_bss`] start the real service
 //! in-process on `127.0.0.1:0` and return its base URL; the server stops when
-//! the handle is dropped.
+//! the handle is dropped. [`need`] is the one skip policy of every test: what
+//! a test needs and cannot find fails it, unless `OCHAMI_SKIP` names it.
+
+pub use ochami_e2e::need;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};

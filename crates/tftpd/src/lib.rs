@@ -30,7 +30,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use ochami_service::http::metrics_listener;
+use ochami_service::metrics::listener::{self, MetricsServer};
 use ochami_service::metrics::scrape_channel;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -47,8 +47,10 @@ pub struct Server {
     metrics_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     tftp_task: JoinHandle<()>,
-    /// The HTTP file server and the metrics listener, whichever are on.
+    /// The HTTP file server, when on.
     http: Vec<actix_web::dev::ServerHandle>,
+    /// The metrics listener, when on (dropping it stops it).
+    metrics: Option<MetricsServer>,
 }
 
 impl Server {
@@ -77,13 +79,12 @@ impl Server {
         };
         // Without a listener the scraper is dropped and the driver never hears a scrape.
         let (scraper, scrapes) = scrape_channel();
+        let mut metrics = None;
         let metrics_addr = match config.metrics_listen {
             Some(addr) => {
                 let tcp = std::net::TcpListener::bind(addr)?;
                 let bound = tcp.local_addr()?;
-                let server = metrics_listener(tcp, scraper)?;
-                http.push(server.handle());
-                tokio::spawn(server);
+                metrics = Some(listener::serve(tcp, scraper)?);
                 Some(bound)
             }
             None => None,
@@ -101,6 +102,7 @@ impl Server {
             shutdown: Some(tx),
             tftp_task,
             http,
+            metrics,
         })
     }
 
@@ -127,6 +129,9 @@ impl Server {
         for h in std::mem::take(&mut self.http) {
             h.stop(true).await;
         }
+        if let Some(m) = self.metrics.take() {
+            m.stop().await;
+        }
         let _ = (&mut self.tftp_task).await;
     }
 }
@@ -140,6 +145,7 @@ impl Drop for Server {
             // The stop command is sent when called; the future only waits for it.
             drop(h.stop(false));
         }
+        self.metrics = None;
     }
 }
 

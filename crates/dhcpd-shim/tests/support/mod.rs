@@ -19,25 +19,13 @@ use serde_json::{json, Value};
 
 pub const SERVER_IP: &str = "10.66.0.1";
 
-/// True when the test can run; otherwise prints why it is skipped.
+/// True when the test can run: root (network namespaces) and `tools`. A
+/// missing one fails the test, unless `OCHAMI_SKIP` names it
+/// (`ochami_e2e::need`): then false, after a `SKIPPED (..)` line.
 pub fn can_run(tools: &[&str]) -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIP: needs root (network namespaces)");
-        return false;
-    }
-    for t in tools.iter().chain(["ip"].iter()) {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
-            eprintln!("SKIP: {t} is not installed");
-            return false;
-        }
-    }
-    true
+    let mut all = vec!["ip"];
+    all.extend_from_slice(tools);
+    ochami_e2e::need::root("network namespaces") && ochami_e2e::need::tools(&all)
 }
 
 fn sh(args: &[&str]) {

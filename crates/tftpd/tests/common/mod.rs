@@ -98,15 +98,10 @@ impl Drop for TestServer {
     }
 }
 
-/// Whether a client binary is installed; prints why a test is skipped if not.
+/// Whether a client binary is installed: a missing one fails the test unless
+/// `OCHAMI_SKIP` names it (`ochami_e2e::need`).
 pub fn have(binary: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(binary).is_file()))
-        .unwrap_or(false);
-    if !found {
-        eprintln!("SKIPPED: {binary} is not installed (cargo xtask test installs it)");
-    }
-    found
+    ochami_e2e::need::tool(binary)
 }
 
 /// Compare a downloaded file with what the server holds, naming the case.
