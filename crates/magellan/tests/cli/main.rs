@@ -6,6 +6,7 @@
 
 mod power;
 mod support;
+mod sushy;
 
 use std::collections::BTreeSet;
 

@@ -58,7 +58,6 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     })
 }
 
-
 /// The query string as (lower-cased name, value) pairs: names are
 /// case-insensitive and repeatable (`type=Node&type=NodeBMC`), as OpenCHAMI's
 /// `r.ParseForm` makes them.

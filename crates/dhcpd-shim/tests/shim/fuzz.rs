@@ -4,10 +4,6 @@
 //! exhaustive, coverage-guided fuzzing is `cargo xtask fuzz dhcp_core`
 //! (`fuzz/`), which checks the same properties (`fuzz_core`).
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
-mod fuzz_core;
-
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use dhcpd_shim::protocol::request_bytes;
@@ -33,7 +29,7 @@ fn seeded_random_and_mutated_packets() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_000);
-    let mut d = fuzz_core::core();
+    let mut d = crate::fuzz_core::core();
     let mut rng = XorShift(0x5eed_d4c9_0000_0001);
     let kinds = [
         MessageType::Discover,
@@ -113,7 +109,7 @@ fn seeded_random_and_mutated_packets() {
         };
         let from = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, rng.below(255) as u8), 68);
         let port = if rng.below(50) == 0 { 4011 } else { 67 };
-        if fuzz_core::feed(&mut d, now, from, port, &bytes) {
+        if crate::fuzz_core::feed(&mut d, now, from, port, &bytes) {
             replies += 1;
         }
         if i % 10_000 == 0 {

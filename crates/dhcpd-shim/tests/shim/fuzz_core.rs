@@ -11,8 +11,8 @@ use std::time::Duration;
 use dhcpd_shim::config::{Config, PoolRange, SubnetConfig, UefiBoot};
 use dhcpd_shim::protocol::Dhcp;
 use dhcpd_shim::smd::Reservations;
-use smd_api::ethernet_interface::{EthernetInterface, IpAddressMapping as IpAddressEntry};
 use ochami_types::MacAddr;
+use smd_api::ethernet_interface::{EthernetInterface, IpAddressMapping as IpAddressEntry};
 
 /// Addresses the core can hand out: two pools (51 + 11) and 8 reservations.
 pub const ADDRESS_SPACE: usize = 51 + 11 + 8;

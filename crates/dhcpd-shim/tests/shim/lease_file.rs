@@ -1,8 +1,6 @@
 //! The lease journal on a real file system (a temp dir): replay, torn tail,
 //! expiry, compaction.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
 use std::io::Write;
 use std::net::Ipv4Addr;
 

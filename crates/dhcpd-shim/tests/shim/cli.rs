@@ -3,14 +3,10 @@
 //! servers' own config checkers (`kea-dhcp4 -t`, `dnsmasq --test`; missing,
 //! they fail the test unless `OCHAMI_SKIP` names them).
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
-mod support;
-
 use std::net::TcpListener;
 use std::process::Command;
 
-use support::fake_smd;
+use crate::support::fake_smd;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dhcpd-shim");
 

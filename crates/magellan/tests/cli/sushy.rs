@@ -2,8 +2,6 @@
 //! `sushy-emulator --fake` (PyPI sushy-tools; `cargo xtask test` installs it).
 //! Fails when the emulator is not installed, unless `OCHAMI_SKIP=sushy-emulator`.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
 use std::process::Stdio;
 use std::time::Duration;
 

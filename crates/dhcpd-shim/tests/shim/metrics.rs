@@ -6,8 +6,6 @@
 //! 67 on a loopback address: it needs root (as CI runs it), and fails without
 //! it unless `OCHAMI_SKIP=root`.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 

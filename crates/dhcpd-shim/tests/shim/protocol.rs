@@ -1,7 +1,5 @@
 //! The sans-IO core, packet in → packet out, with a fake clock. No network.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 

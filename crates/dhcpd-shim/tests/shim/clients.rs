@@ -1,16 +1,12 @@
 //! Real DHCP clients (dhclient, busybox udhcpc, perfdhcp) against the real
 //! binary, inside network namespaces each test creates. Not root or a tool
-//! missing fails the test, unless `OCHAMI_SKIP` names it (`support::can_run`).
-
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
-mod support;
+//! missing fails the test, unless `OCHAMI_SKIP` names it (`crate::support::can_run`).
 
 use std::collections::HashMap;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 const NODE_MAC: &str = "02:66:00:00:00:01";
 const NODE_IP: &str = "10.66.0.5";

@@ -1,13 +1,9 @@
 //! The HTTP side through a real client (curl): whole files, HEAD, ranges,
 //! validators, and the same refusal of names outside the root.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
-mod common;
-
 use std::process::Command;
 
-use common::{content, file_name, have, TestServer};
+use crate::common::{content, file_name, have, TestServer};
 
 struct Reply {
     status: u16,

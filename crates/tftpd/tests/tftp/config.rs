@@ -2,8 +2,6 @@
 //! values are one-line errors with exit code 2, `--help`/`--version` work, and
 //! the binary serves what its environment says.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
 use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Command, Stdio};

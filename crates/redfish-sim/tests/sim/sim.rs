@@ -1,7 +1,5 @@
 //! The simulator through HTTP, as a Redfish client sees it.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
 use std::time::Duration;
 
 use redfish_sim::{BmcSpec, Scheme, Simulator, Spec, SystemSpec};

@@ -1,15 +1,11 @@
 //! Real TFTP clients (tftp-hpa, atftp, busybox, curl) against the server on
 //! loopback: every size downloaded and compared byte for byte.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Mutex, PoisonError};
 
-use common::{assert_same, file_name, have, TestServer, SIZES};
+use crate::common::{assert_same, file_name, have, TestServer, SIZES};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output()
@@ -99,7 +95,7 @@ fn tftp_hpa_octet_and_netascii() {
     assert!(o.status.success(), "{o:?}");
     assert_eq!(
         std::fs::read(&local).unwrap(),
-        std::fs::read(common::root().join("sub/text.cfg")).unwrap()
+        std::fs::read(crate::common::root().join("sub/text.cfg")).unwrap()
     );
 }
 

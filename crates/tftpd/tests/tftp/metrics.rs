@@ -1,15 +1,11 @@
 //! `metrics_listen`: real TFTP traffic over loopback — a download, a refused
 //! name, a write request, garbage — then `GET /metrics` shows each counted.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use common::{content, file_name, TestServer};
+use crate::common::{content, file_name, TestServer};
 use ochami_service::metrics::sample;
 use tftpd::codec::{ErrorCode, Packet, Request};
 

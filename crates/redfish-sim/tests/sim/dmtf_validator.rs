@@ -6,8 +6,6 @@
 //! (DMTF's *Service* Validator needs the DSP8010 schema bundle, which is not
 //! in any package registry reachable here, so it is not run.)
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
 use redfish_sim::{Simulator, Spec};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

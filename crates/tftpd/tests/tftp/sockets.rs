@@ -2,14 +2,10 @@
 //! test sees ports and packets: one TID per transfer (or the listening port in
 //! single-port mode), strangers refused with ERROR 5, OVMF's tsize probe.
 
-#![allow(clippy::unwrap_used)] // a test fails by panicking
-
-mod common;
-
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
-use common::{content, TestServer};
+use crate::common::{content, TestServer};
 use tftpd::codec::{ErrorCode, Packet, Request};
 
 fn client() -> UdpSocket {
@@ -155,5 +151,5 @@ fn write_requests_are_refused_with_error_2() {
         ),
         "{p:?}"
     );
-    assert!(!common::root().join("new").exists());
+    assert!(!crate::common::root().join("new").exists());
 }
