@@ -6,6 +6,7 @@
 mod support;
 
 mod auth_metrics;
+mod client;
 mod components;
 mod discover;
 mod ethernet_interfaces;
