@@ -1,8 +1,10 @@
-//! What every service's OpenAPI document says about errors, written once as a
-//! utoipa [`Modify`]: add `modifiers(&ProblemResponses)` to a service's
+//! What every service's OpenAPI document says about errors, and what makes it
+//! usable by client generators, written once as utoipa [`Modify`]s: add
+//! `modifiers(&ProblemResponses, &ForGenerators)` to a service's
 //! `#[openapi(..)]` and route annotations need not repeat it.
 
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::Modify;
 
@@ -67,5 +69,57 @@ fn problem_json(op: &mut Operation) {
                     .insert(ProblemDetails::CONTENT_TYPE.into(), content);
             }
         }
+    }
+}
+
+/// Makes the document one that mainstream client generators can process
+/// (openapi-python-client, openapi-typescript): a property whose type is
+/// another schema and which has a serde default is written by utoipa as
+/// `oneOf: [$ref]` plus a `default` object, which generators reject
+/// ("ModelProperty cannot have a default value") and then drop every
+/// operation that uses the schema. Such a property becomes the plain `$ref`
+/// (keeping its description): an absent object still means its defaults, as
+/// for any optional property.
+pub struct ForGenerators;
+
+impl Modify for ForGenerators {
+    fn modify(&self, api: &mut OpenApi) {
+        if let Some(components) = api.components.as_mut() {
+            for schema in components.schemas.values_mut() {
+                plain_refs(schema);
+            }
+        }
+    }
+}
+
+fn plain_refs(schema: &mut RefOr<Schema>) {
+    let RefOr::T(inner) = schema else {
+        return;
+    };
+    if let Schema::OneOf(one) = inner {
+        if let [RefOr::Ref(r)] = one.items.as_slice() {
+            let mut r = r.clone();
+            if r.description.is_empty() {
+                r.description = one.description.clone().unwrap_or_default();
+            }
+            *schema = RefOr::Ref(r);
+            return;
+        }
+    }
+    match inner {
+        Schema::Object(o) => {
+            for p in o.properties.values_mut() {
+                plain_refs(p);
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                plain_refs(items);
+            }
+        }
+        Schema::OneOf(o) => o.items.iter_mut().for_each(plain_refs),
+        Schema::AllOf(o) => o.items.iter_mut().for_each(plain_refs),
+        Schema::AnyOf(o) => o.items.iter_mut().for_each(plain_refs),
+        _ => {}
     }
 }

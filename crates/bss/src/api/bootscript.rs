@@ -166,7 +166,7 @@ fn text(script: String, node: &str) -> HttpResponse {
 }
 
 /// The boot script for the node named by `mac`, `name` or `nid`.
-#[utoipa::path(get, path = "/boot/v1/bootscript", tag = "bootscript",
+#[utoipa::path(get, path = "/boot/v1/bootscript", operation_id = "bootscript_get", tag = "bootscript",
     params(
         ("mac" = Option<String>, Query, description = "MAC the node boots from (iPXE `${mac}`)"),
         ("name" = Option<String>, Query, description = "node xname"),

@@ -17,7 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Last accesses, filtered by `name` (xname) and `endpoint` (`bootscript`,
 /// `user-data`). Both are plain string matches, as OpenCHAMI's: an endpoint
 /// no record has is an empty list, not an error.
-#[utoipa::path(get, path = "/boot/v1/endpoint-history", tag = "endpoint-history",
+#[utoipa::path(get, path = "/boot/v1/endpoint-history", operation_id = "endpoint_history_get", tag = "endpoint-history",
     params(
         ("name" = Option<String>, Query, description = "node xname"),
         ("endpoint" = Option<String>, Query, description = "bootscript or user-data"),
