@@ -9,6 +9,7 @@ mod demo;
 mod images;
 mod openapi;
 mod test;
+mod tools;
 mod up;
 
 use std::process::ExitCode;
@@ -33,8 +34,10 @@ commands:
                     dhcpd-shim; magellan and redfish-sim as profiles) and, when missing,
                     deploy/.env with random passwords
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
-  test [ARGS..]     install missing system packages (as root, with apt-get), then run
-                    every test: cargo test --workspace [ARGS..]
+  test [ARGS..]     install what the tests drive (see tools), then run every test:
+                    cargo test --workspace [ARGS..]
+  tools             install what the tests drive: missing system packages (as root, with
+                    apt-get), PyPI tools, and the pinned client generators under target/tools
 ";
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "test" => test::run(rest),
+        "tools" => test::ensure_packages(),
         "bench" => bench::run(rest),
         "openapi" => openapi::run(rest),
         "compose" => compose::run(rest),

@@ -36,6 +36,10 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("debootstrap", "/usr/sbin/debootstrap"),
     ("binutils", "/usr/bin/strip"),
     ("libcap2-bin", "/usr/sbin/setcap"),
+    // The generated-client tests: node runs the TypeScript client, npm and
+    // Python's venv install the generators (xtask/src/tools.rs).
+    ("nodejs", "/usr/bin/node"),
+    ("npm", "/usr/bin/npm"),
 ];
 
 /// PyPI tools tests drive (magellan against sushy-emulator, a Redfish
@@ -95,8 +99,15 @@ pub fn ensure_python_tools() -> Result<(), String> {
     Ok(())
 }
 
+/// Everything the tests drive: system packages, PyPI tools, then the client
+/// generators (which need npm and Python from the first two).
 pub fn ensure_packages() -> Result<(), String> {
+    ensure_system_packages()?;
     ensure_python_tools()?;
+    crate::tools::ensure()
+}
+
+fn ensure_system_packages() -> Result<(), String> {
     let missing: Vec<&str> = PACKAGES
         .iter()
         .filter(|(_, f)| !Path::new(f).exists())
