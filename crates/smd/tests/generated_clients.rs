@@ -206,3 +206,76 @@ async fn python_clients_generated_without_warnings_tell_the_seed_story() {
     println!("{out}");
     assert_story("python", &out);
 }
+
+/// openapi-typescript's output when all went well: its banner and one line
+/// per document written; anything else (a warning, a lint finding) fails.
+fn assert_quiet_typescript_generator(doc: &str, out: &str) {
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            line.starts_with("✨ openapi-typescript ") || line.starts_with("🚀 "),
+            "openapi-typescript on openapi/{doc} said more than that it generated:\n{out}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typescript_clients_generated_without_warnings_type_check_and_tell_the_seed_story() {
+    let node_dir = tools().join("node");
+    let bin = node_dir.join("node_modules/.bin");
+    let generator = tool(bin.join("openapi-typescript"));
+    let tsc = tool(bin.join("tsc"));
+    let dir = scratch("typescript");
+    for (doc, out) in [("smd.json", "smd.ts"), ("bss.json", "bss.ts")] {
+        let said = run(
+            "openapi-typescript",
+            tokio::process::Command::new(&generator)
+                .arg(workspace().join("openapi").join(doc))
+                .arg("-o")
+                .arg(dir.join(out))
+                .env("NO_COLOR", "1")
+                .current_dir(&dir),
+        )
+        .await;
+        assert_quiet_typescript_generator(doc, &said);
+    }
+
+    // The story beside the types, as an ES module using the pinned packages.
+    std::fs::copy(
+        workspace().join("crates/smd/tests/clients/story.ts"),
+        dir.join("story.ts"),
+    )
+    .expect("copy story.ts");
+    std::os::unix::fs::symlink(node_dir.join("node_modules"), dir.join("node_modules"))
+        .expect("link node_modules");
+    std::fs::write(dir.join("package.json"), "{\"type\": \"module\"}\n").unwrap();
+    let tsconfig = serde_json::json!({
+        "compilerOptions": {
+            "target": "es2022", "module": "nodenext", "moduleResolution": "nodenext",
+            "strict": true, "noEmitOnError": true, "noUncheckedIndexedAccess": false,
+            "types": ["node"], "outDir": "out"
+        },
+        "files": ["story.ts"]
+    });
+    std::fs::write(dir.join("tsconfig.json"), tsconfig.to_string()).unwrap();
+    run(
+        "tsc (type-checking the story against the generated types)",
+        tokio::process::Command::new(&tsc)
+            .args(["-p", "tsconfig.json", "--pretty", "false"])
+            .current_dir(&dir),
+    )
+    .await;
+
+    let s = stack(&dir).await;
+    let out = run(
+        "the TypeScript story (node)",
+        tokio::process::Command::new("node")
+            .arg(dir.join("out/story.js"))
+            .env("SMD_URL", &s.smd.url)
+            .env("BSS_URL", &s.bss.url)
+            .env("PAYLOAD", &s.payload)
+            .current_dir(&dir),
+    )
+    .await;
+    println!("{out}");
+    assert_story("typescript", &out);
+}
