@@ -262,12 +262,8 @@ pub struct ApiDoc;
 /// The document as committed in `openapi/smd.json` (with its final newline),
 /// made once.
 pub fn openapi_json() -> &'static str {
-    static DOC: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let doc = ApiDoc::openapi()
-            .to_pretty_json()
-            .expect("the OpenAPI document serialises");
-        doc + "\n"
-    });
+    static DOC: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| ochami_service::openapi::to_json(&ApiDoc::openapi()));
     &DOC
 }
 
