@@ -49,6 +49,10 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("debootstrap", "/usr/sbin/debootstrap"),
     ("binutils", "/usr/bin/strip"),
     ("libcap2-bin", "/usr/sbin/setcap"),
+    // The generated-client tests: node runs the TypeScript client, npm and
+    // Python's venv install the generators (xtask/src/tools.rs).
+    ("nodejs", "/usr/bin/node"),
+    ("npm", "/usr/bin/npm"),
 ];
 
 /// PyPI tools tests drive (magellan against sushy-emulator, a Redfish

@@ -12,6 +12,7 @@ mod openapi;
 mod test;
 #[cfg(test)]
 mod tidy;
+mod tools;
 mod up;
 
 use std::process::ExitCode;
@@ -41,8 +42,10 @@ commands:
                     installs cargo-fuzz, uses nightly or RUSTC_BOOTSTRAP=1); crashes in
                     fuzz/artifacts/<target>/
   openapi [--check]  write openapi/smd.json and openapi/bss.json from the code (--check: fail if stale)
-  test [ARGS..]     install missing system packages (as root, with apt-get), then run
-                    every test: cargo test --workspace [ARGS..]
+  test [ARGS..]     install what the tests drive (see tools), then run every test:
+                    cargo test --workspace [ARGS..]
+  tools             install what the tests drive: missing system packages (as root, with
+                    apt-get), PyPI tools, and the pinned client generators under target/tools
 ";
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "test" => test::run(rest),
+        "tools" => test::ensure_packages(),
         "bench" => bench::run(rest),
         "openapi" => openapi::run(rest),
         "compose" => compose::run(rest),

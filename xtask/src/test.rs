@@ -55,8 +55,15 @@ pub fn ensure_python_tools() -> Result<(), String> {
     Ok(())
 }
 
+/// Everything the tests drive: system packages, PyPI tools, then the client
+/// generators (which need npm and Python from the first two).
 pub fn ensure_packages() -> Result<(), String> {
+    ensure_system_packages()?;
     ensure_python_tools()?;
+    crate::tools::ensure()
+}
+
+fn ensure_system_packages() -> Result<(), String> {
     let missing: Vec<&str> = PACKAGES
         .iter()
         .filter(|(_, f)| !Path::new(f).exists())

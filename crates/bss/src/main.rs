@@ -14,7 +14,7 @@ struct Cli {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     if cli.command == Some(DaemonCommand::Openapi) {
-        println!("{}", bss::openapi_json());
+        print!("{}", bss::openapi_json());
         return std::process::ExitCode::SUCCESS;
     }
     let config = bss::Config::load(&cli.common).unwrap_or_else(|e| e.exit());

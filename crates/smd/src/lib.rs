@@ -128,7 +128,8 @@ pub async fn migrate(config: &Config) -> Result<(), String> {
     db::migrate_database(&config.database(), "smd", MIGRATIONS).await
 }
 
-/// The OpenAPI document, as committed in `openapi/smd.json`.
-pub fn openapi_json() -> String {
+/// The OpenAPI document, byte for byte as committed in `openapi/smd.json`
+/// and served at its `openapi.json` route.
+pub fn openapi_json() -> &'static str {
     api::openapi_json()
 }

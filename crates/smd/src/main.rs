@@ -18,7 +18,7 @@ struct Cli {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     if cli.command == Some(DaemonCommand::Openapi) {
-        println!("{}", smd::openapi_json());
+        print!("{}", smd::openapi_json());
         return std::process::ExitCode::SUCCESS;
     }
     let mut config = smd::Config::load(&cli.common).unwrap_or_else(|e| e.exit());

@@ -8,8 +8,10 @@
 //! in-process on `127.0.0.1:0` and return its base URL; the server stops when
 //! the handle is dropped. [`need`] is the one skip policy of every test: what
 //! a test needs and cannot find fails it, unless `OCHAMI_SKIP` names it.
+//! [`schemathesis`] runs schemathesis against one.
 
 pub use ochami_e2e::need;
+pub mod schemathesis;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -86,14 +86,20 @@ fn not_found_text(bp: &BootParams) -> String {
     format!("Cannot find boot parameters for requested {list}")
 }
 
+/// The body of a GET, read but not documented. Rationale: named so that
+/// utoipa does not infer a request body from `web::Bytes`.
+type GetBody = web::Bytes;
+
 /// All boot parameters, or those of the given hosts, MACs and NIDs.
-#[utoipa::path(get, path = "/boot/v1/bootparameters", tag = "bootparameters",
+// A JSON body (`hosts`, `macs`, `nids`) is read as a filter too, as OpenCHAMI
+// does. Rationale for leaving it out of the document: a GET with a body is
+// undefined in HTTP and OpenAPI, and generated clients refuse or drop it.
+#[utoipa::path(get, path = "/boot/v1/bootparameters", operation_id = "bootparameters_get", tag = "bootparameters",
     params(
-        ("name" = Option<String>, Query, description = "host (xname, Default, Unknown-<arch>, role); repeatable, comma lists"),
-        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists"),
-        ("nid" = Option<i32>, Query, description = "NID; repeatable, comma lists"),
+        ("name" = Option<String>, Query, description = "host (xname, Default, Unknown-<arch>, role); repeatable, comma lists", example = "x1000c1s7b0n0"),
+        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists", example = "52:54:00:00:00:00"),
+        ("nid" = Option<i32>, Query, description = "NID; repeatable, comma lists", example = 1),
     ),
-    request_body(content = Option<BootParams>, description = "alternative filter: hosts, macs, nids"),
     responses(
         (status = 200, body = Vec<BootParams>),
         (status = 400, body = ochami_types::ProblemDetails),
@@ -101,7 +107,7 @@ fn not_found_text(bp: &BootParams) -> String {
     ))]
 pub async fn get(
     q: QueryParams,
-    body: web::Bytes,
+    body: GetBody,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let (mut filter, mut keys) = query_keys(&q)?;
@@ -186,7 +192,7 @@ fn keys_required(bp: &BootParams) -> Result<Vec<Key>, Problem> {
 }
 
 /// Create parameters; 400 if any named host, MAC or NID already has some.
-#[utoipa::path(post, path = "/boot/v1/bootparameters", tag = "bootparameters",
+#[utoipa::path(post, path = "/boot/v1/bootparameters", operation_id = "bootparameters_post", tag = "bootparameters",
     request_body = BootParams,
     responses(
         (status = 201, description = "created; header BSS-Referral-Token"),
@@ -206,7 +212,7 @@ pub async fn post(
 }
 
 /// Replace (or create) the parameters of the named hosts, MACs and NIDs.
-#[utoipa::path(put, path = "/boot/v1/bootparameters", tag = "bootparameters",
+#[utoipa::path(put, path = "/boot/v1/bootparameters", operation_id = "bootparameters_put", tag = "bootparameters",
     request_body = BootParams,
     responses(
         (status = 200, description = "stored; header BSS-Referral-Token"),
@@ -226,7 +232,7 @@ pub async fn put(
 }
 
 /// Change the given fields of existing parameters; 404 if one has none.
-#[utoipa::path(patch, path = "/boot/v1/bootparameters", tag = "bootparameters",
+#[utoipa::path(patch, path = "/boot/v1/bootparameters", operation_id = "bootparameters_patch", tag = "bootparameters",
     request_body = BootParams,
     responses(
         (status = 200, description = "updated"),
@@ -247,7 +253,7 @@ pub async fn patch(
 
 /// Forget the named hosts, MACs and NIDs (or, naming none, every config with
 /// the given kernel/initrd); 400 when nothing matches, as OpenCHAMI.
-#[utoipa::path(delete, path = "/boot/v1/bootparameters", tag = "bootparameters",
+#[utoipa::path(delete, path = "/boot/v1/bootparameters", operation_id = "bootparameters_delete", tag = "bootparameters",
     request_body = BootParams,
     responses(
         (status = 200, description = "deleted"),

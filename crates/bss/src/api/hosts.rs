@@ -26,11 +26,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// SMD's nodes as bss sees them (`SMComponent`: the component plus `FQDN`,
 /// `MAC`, `EndpointEnabled`), all or by `name`, `mac`, `nid`.
-#[utoipa::path(get, path = "/boot/v1/hosts", tag = "hosts",
+#[utoipa::path(get, path = "/boot/v1/hosts", operation_id = "hosts_get", tag = "hosts",
     params(
-        ("name" = Option<String>, Query, description = "xname; repeatable, comma lists"),
-        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists"),
-        ("nid" = Option<i64>, Query, description = "NID; repeatable, comma lists"),
+        ("name" = Option<String>, Query, description = "xname; repeatable, comma lists", example = "x1000c1s7b0n0"),
+        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists", example = "52:54:00:00:00:00"),
+        ("nid" = Option<i64>, Query, description = "NID; repeatable, comma lists", example = 1),
     ),
     responses(
         (status = 200, body = Vec<Object>),
@@ -72,7 +72,7 @@ pub async fn get(q: QueryParams, state: web::Data<AppState>) -> Result<HttpRespo
 }
 
 /// Refresh bss's view of SMD now.
-#[utoipa::path(post, path = "/boot/v1/hosts", tag = "hosts",
+#[utoipa::path(post, path = "/boot/v1/hosts", operation_id = "hosts_post", tag = "hosts",
     responses((status = 204, description = "refreshed (or SMD did not answer; the last view stays)")))]
 pub async fn post(state: web::Data<AppState>) -> HttpResponse {
     state.smd.refresh(true).await;
@@ -93,7 +93,7 @@ pub struct Dump {
 }
 
 /// Everything bss knows: SMD's nodes and all boot parameters.
-#[utoipa::path(get, path = "/boot/v1/dumpstate", tag = "hosts",
+#[utoipa::path(get, path = "/boot/v1/dumpstate", operation_id = "dumpstate_get", tag = "hosts",
     responses((status = 200, body = Dump), (status = 500, body = ochami_types::ProblemDetails)))]
 pub async fn dumpstate(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let configs = state.store.boot_configs().await?;

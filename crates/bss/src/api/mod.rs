@@ -10,14 +10,14 @@ pub mod scn;
 pub mod service;
 
 use actix_web::{web, HttpRequest};
-use ochami_service::openapi::ProblemResponses;
+use ochami_service::openapi::{ForGenerators, Link, Links, ProblemResponses};
 use utoipa::OpenApi;
 
 use crate::{AppState, Config};
 
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&ProblemResponses),
+    modifiers(&ProblemResponses, &ForGenerators, &LINKS),
     info(
         title = "ochami bss",
         description = "Boot Script Service, wire-compatible with OpenCHAMI bss."
@@ -41,6 +41,7 @@ use crate::{AppState, Config};
         service::status_all,
         service::hsm,
         service::storage_status,
+        service::openapi,
         scn::post
     ),
     components(schemas(
@@ -58,16 +59,51 @@ use crate::{AppState, Config};
 )]
 pub struct ApiDoc;
 
-pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises")
+/// What reads, changes and deletes the boot parameters a POST created: by
+/// its first MAC, or with the same body.
+const LINKS: Links = Links(&[
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootparameters_get",
+        parameters: &[("mac", "$request.body#/macs/0")],
+        body: None,
+    },
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootscript_get",
+        parameters: &[("mac", "$request.body#/macs/0")],
+        body: None,
+    },
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootparameters_patch",
+        parameters: &[],
+        body: Some("$request.body"),
+    },
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootparameters_delete",
+        parameters: &[],
+        body: Some("$request.body"),
+    },
+]);
+
+/// The document as committed in `openapi/bss.json` (with its final newline),
+/// made once.
+pub fn openapi_json() -> &'static str {
+    static DOC: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| ochami_service::openapi::to_json(&ApiDoc::openapi()));
+    &DOC
 }
 
 /// OpenCHAMI bss protects only `/boot/v1/bootparameters` (and its index) when
 /// auth is on; boot scripts, cloud-init, hosts and status stay open so nodes
 /// can boot without credentials. `/boot/v1/scn` is open in OpenCHAMI too
-/// (SMD does not authenticate its callbacks).
+/// (SMD does not authenticate its callbacks), and so is `/boot/v1/openapi.json`.
 pub fn is_public(_method: &actix_web::http::Method, path: &str) -> bool {
     !(path.starts_with("/boot/v1/bootparameters") || path == "/boot/v1")
 }

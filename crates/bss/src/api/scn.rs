@@ -19,7 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// the SMD view; nodes it names that bss does not know yet are fetched from
 /// SMD before the answer. 200 with no body, as OpenCHAMI; a body that is not
 /// an SCN is a 400.
-#[utoipa::path(post, path = "/boot/v1/scn", tag = "scn", request_body = Scn,
+#[utoipa::path(post, path = "/boot/v1/scn", operation_id = "scn_post", tag = "scn", request_body = Scn,
     responses((status = 200, description = "applied"),
         (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn post(state: web::Data<AppState>, body: ApiJson<Scn>) -> Result<HttpResponse, Problem> {

@@ -1,5 +1,6 @@
 //! `/boot/v1/service/*`: OpenCHAMI's status bodies, byte for byte (plus a JSON
-//! content type, which OpenCHAMI leaves to Go's sniffing).
+//! content type, which OpenCHAMI leaves to Go's sniffing); `/boot/v1/openapi.json`:
+//! this API's document.
 
 use std::time::Duration;
 
@@ -67,11 +68,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/service/storage/status")
             .route(web::get().to(storage_status))
             .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/openapi.json")
+            .route(web::get().to(openapi))
+            .default_service(allow("GET")),
     );
 }
 
+/// This OpenAPI document, byte for byte as committed in `openapi/bss.json`.
+#[utoipa::path(get, path = "/boot/v1/openapi.json", operation_id = "openapi_get", tag = "service",
+    responses((status = 200, description = "OpenAPI 3.1 document", body = serde_json::Value)))]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(super::openapi_json())
+}
+
 /// `{"bss-status":"running"}` whenever the process serves HTTP.
-#[utoipa::path(get, path = "/boot/v1/service/status", tag = "service", responses((status = 200, body = Status)))]
+#[utoipa::path(get, path = "/boot/v1/service/status", operation_id = "service_status_get", tag = "service", responses((status = 200, body = Status)))]
 pub async fn status() -> HttpResponse {
     reply(
         StatusCode::OK,
@@ -83,7 +98,7 @@ pub async fn status() -> HttpResponse {
 }
 
 /// `{"bss-version":"..."}`.
-#[utoipa::path(get, path = "/boot/v1/service/version", tag = "service", responses((status = 200, body = Status)))]
+#[utoipa::path(get, path = "/boot/v1/service/version", operation_id = "service_version_get", tag = "service", responses((status = 200, body = Status)))]
 pub async fn version() -> HttpResponse {
     reply(
         StatusCode::OK,
@@ -115,7 +130,7 @@ fn storage(ok: bool) -> Storage {
 }
 
 /// `{"bss-status-hsm":"connected"}`, 500 `error` when SMD does not answer.
-#[utoipa::path(get, path = "/boot/v1/service/hsm", tag = "service",
+#[utoipa::path(get, path = "/boot/v1/service/hsm", operation_id = "service_hsm_get", tag = "service",
     responses((status = 200, body = Status), (status = 500, body = Status)))]
 pub async fn hsm(state: web::Data<AppState>) -> HttpResponse {
     let ok = hsm_ok(&state).await;
@@ -134,7 +149,7 @@ pub async fn hsm(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `{"bss-storage-backend":{"name":"postgres","status":"connected"}}`.
-#[utoipa::path(get, path = "/boot/v1/service/storage/status", tag = "service",
+#[utoipa::path(get, path = "/boot/v1/service/storage/status", operation_id = "service_storage_status_get", tag = "service",
     responses((status = 200, body = Status), (status = 500, body = Status)))]
 pub async fn storage_status(state: web::Data<AppState>) -> HttpResponse {
     let ok = storage_ok(&state).await;
@@ -153,7 +168,7 @@ pub async fn storage_status(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Everything at once; 500 when SMD or the database is unreachable.
-#[utoipa::path(get, path = "/boot/v1/service/status/all", tag = "service",
+#[utoipa::path(get, path = "/boot/v1/service/status/all", operation_id = "service_status_all_get", tag = "service",
     responses((status = 200, body = Status), (status = 500, body = Status)))]
 pub async fn status_all(state: web::Data<AppState>) -> HttpResponse {
     let (hsm, db) = tokio::join!(hsm_ok(&state), storage_ok(&state));

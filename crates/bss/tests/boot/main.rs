@@ -11,6 +11,7 @@ mod cloud_init;
 mod foundation;
 mod ipxe;
 mod s3;
+mod schemathesis;
 mod scn;
 
 use ochami_testkit::{spawn_bss, spawn_smd, TestServer};

@@ -49,7 +49,7 @@ fn xnames(q: &QueryParams, name: &str) -> Result<Vec<String>, Problem> {
 }
 
 /// List component endpoints, filtered.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/ComponentEndpoints", tag = "component-endpoints",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/ComponentEndpoints", operation_id = "doComponentEndpointsGet", tag = "component-endpoints",
     params(("id" = Option<Vec<String>>, Query), ("redfish_ep" = Option<Vec<String>>, Query),
         ("type" = Option<Vec<String>>, Query), ("redfish_type" = Option<Vec<String>>, Query)),
     responses((status = 200, body = ComponentEndpointArray), (status = 400, body = ochami_types::ProblemDetails)))]
@@ -74,14 +74,14 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 }
 
 /// Delete every component endpoint.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/ComponentEndpoints", tag = "component-endpoints",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/ComponentEndpoints", operation_id = "doComponentEndpointsDeleteAll", tag = "component-endpoints",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_component_endpoints(None).await?)
 }
 
 /// One component endpoint.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/ComponentEndpoints/{xname}", tag = "component-endpoints",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/ComponentEndpoints/{xname}", operation_id = "doComponentEndpointGet", tag = "component-endpoints",
     params(("xname" = String, Path)),
     responses((status = 200, body = ComponentEndpoint), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -109,7 +109,7 @@ pub async fn get_one(
 }
 
 /// Delete one component endpoint.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/ComponentEndpoints/{xname}", tag = "component-endpoints",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/ComponentEndpoints/{xname}", operation_id = "doComponentEndpointDelete", tag = "component-endpoints",
     params(("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(

@@ -196,7 +196,7 @@ fn components_body(components: Vec<Component>) -> HttpResponse {
 }
 
 /// List components, filtered.
-#[utoipa::path(get, path = "/hsm/v2/State/Components", tag = "components",
+#[utoipa::path(get, path = "/hsm/v2/State/Components", operation_id = "doComponentsGet", tag = "components",
     params(
         ("id" = Option<Vec<String>>, Query, description = "xname (repeatable)"),
         ("type" = Option<Vec<String>>, Query, description = "HMS type, e.g. Node (repeatable)"),
@@ -278,7 +278,7 @@ async fn apply_node_maps(
 
 /// Create or update components in one transaction; existing ones change only
 /// with `Force` (State, Flag, Subtype, NetType, Arch, Class).
-#[utoipa::path(post, path = "/hsm/v2/State/Components", tag = "components",
+#[utoipa::path(post, path = "/hsm/v2/State/Components", operation_id = "doComponentsPost", tag = "components",
     request_body = ComponentsPost,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn post(
@@ -310,14 +310,14 @@ pub async fn post(
 }
 
 /// Delete every component.
-#[utoipa::path(delete, path = "/hsm/v2/State/Components", tag = "components",
+#[utoipa::path(delete, path = "/hsm/v2/State/Components", operation_id = "doComponentsDeleteAll", tag = "components",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_components().await?)
 }
 
 /// One component.
-#[utoipa::path(get, path = "/hsm/v2/State/Components/{xname}", tag = "components",
+#[utoipa::path(get, path = "/hsm/v2/State/Components/{xname}", operation_id = "doComponentGet", tag = "components",
     params(("xname" = String, Path)),
     responses((status = 200, body = Component), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -336,7 +336,7 @@ pub async fn get_one(
 }
 
 /// Create or update one component (`{"Component":{..},"Force":bool}`).
-#[utoipa::path(put, path = "/hsm/v2/State/Components/{xname}", tag = "components",
+#[utoipa::path(put, path = "/hsm/v2/State/Components/{xname}", operation_id = "doComponentPut", tag = "components",
     params(("xname" = String, Path)), request_body = ComponentPut,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn put_one(
@@ -368,7 +368,7 @@ pub async fn put_one(
 }
 
 /// Delete one component.
-#[utoipa::path(delete, path = "/hsm/v2/State/Components/{xname}", tag = "components",
+#[utoipa::path(delete, path = "/hsm/v2/State/Components/{xname}", operation_id = "doComponentDelete", tag = "components",
     params(("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
@@ -477,7 +477,7 @@ fn role_patch(b: &RolePatch) -> Result<ComponentPatch, Problem> {
 }
 
 /// Set State (Flag resets to OK unless given).
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/StateData", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/StateData", operation_id = "doCompStatePatch", tag = "components",
     params(("xname" = String, Path)), request_body = StatePatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_state(
@@ -489,7 +489,7 @@ pub async fn patch_state(
 }
 
 /// Set Flag.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/FlagOnly", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/FlagOnly", operation_id = "doCompFlagOnlyPatch", tag = "components",
     params(("xname" = String, Path)), request_body = FlagPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_flag(
@@ -501,7 +501,7 @@ pub async fn patch_flag(
 }
 
 /// Set Enabled.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/Enabled", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/Enabled", operation_id = "doCompEnabledPatch", tag = "components",
     params(("xname" = String, Path)), request_body = EnabledPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_enabled(
@@ -513,7 +513,7 @@ pub async fn patch_enabled(
 }
 
 /// Set SoftwareStatus.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/SoftwareStatus", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/SoftwareStatus", operation_id = "doCompSwStatusPatch", tag = "components",
     params(("xname" = String, Path)), request_body = SoftwareStatusPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_software_status(
@@ -525,7 +525,7 @@ pub async fn patch_software_status(
 }
 
 /// Set Role (and SubRole).
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/Role", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/Role", operation_id = "doCompRolePatch", tag = "components",
     params(("xname" = String, Path)), request_body = RolePatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_role(
@@ -537,7 +537,7 @@ pub async fn patch_role(
 }
 
 /// Set NID.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/NID", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/NID", operation_id = "doCompNIDPatch", tag = "components",
     params(("xname" = String, Path)), request_body = NidPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_nid(
@@ -557,7 +557,7 @@ pub async fn patch_nid(
 }
 
 /// Set State on many components.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkStateData", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkStateData", operation_id = "doCompBulkStateDataPatch", tag = "components",
     request_body = StatePatch, responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn bulk_state(
     state: web::Data<AppState>,
@@ -567,7 +567,7 @@ pub async fn bulk_state(
 }
 
 /// Set Flag on many components.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkFlagOnly", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkFlagOnly", operation_id = "doCompBulkFlagOnlyPatch", tag = "components",
     request_body = FlagPatch, responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn bulk_flag(
     state: web::Data<AppState>,
@@ -577,7 +577,7 @@ pub async fn bulk_flag(
 }
 
 /// Set Enabled on many components.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkEnabled", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkEnabled", operation_id = "doCompBulkEnabledPatch", tag = "components",
     request_body = EnabledPatch, responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn bulk_enabled(
     state: web::Data<AppState>,
@@ -587,7 +587,7 @@ pub async fn bulk_enabled(
 }
 
 /// Set SoftwareStatus on many components.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkSoftwareStatus", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkSoftwareStatus", operation_id = "doCompBulkSwStatusPatch", tag = "components",
     request_body = SoftwareStatusPatch, responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn bulk_software_status(
     state: web::Data<AppState>,
@@ -602,7 +602,7 @@ pub async fn bulk_software_status(
 }
 
 /// Set Role on many components.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkRole", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkRole", operation_id = "doCompBulkRolePatch", tag = "components",
     request_body = RolePatch, responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn bulk_role(
     state: web::Data<AppState>,
@@ -612,7 +612,7 @@ pub async fn bulk_role(
 }
 
 /// Set NIDs of many components.
-#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkNID", tag = "components",
+#[utoipa::path(patch, path = "/hsm/v2/State/Components/BulkNID", operation_id = "doCompArrayNIDPatch", tag = "components",
     request_body = BulkNidPatch, responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn bulk_nid(
     state: web::Data<AppState>,
@@ -634,7 +634,7 @@ pub async fn bulk_nid(
 }
 
 /// The component with NID `nid`.
-#[utoipa::path(get, path = "/hsm/v2/State/Components/ByNID/{nid}", tag = "components",
+#[utoipa::path(get, path = "/hsm/v2/State/Components/ByNID/{nid}", operation_id = "doComponentByNIDGet", tag = "components",
     params(("nid" = i64, Path)),
     responses((status = 200, body = Component), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn by_nid(
@@ -676,7 +676,7 @@ fn nid_range(s: &str, at: &str) -> Result<(Option<i64>, Option<i64>), Problem> {
 }
 
 /// Components whose NIDs fall in `NIDRanges`.
-#[utoipa::path(post, path = "/hsm/v2/State/Components/ByNID/Query", tag = "components",
+#[utoipa::path(post, path = "/hsm/v2/State/Components/ByNID/Query", operation_id = "doComponentByNIDQueryPost", tag = "components",
     request_body = NidQuery,
     responses((status = 200, body = ComponentArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn by_nid_query(
@@ -702,7 +702,7 @@ pub async fn by_nid_query(
 }
 
 /// Components by ID list plus filters.
-#[utoipa::path(post, path = "/hsm/v2/State/Components/Query", tag = "components",
+#[utoipa::path(post, path = "/hsm/v2/State/Components/Query", operation_id = "doComponentsQueryPost", tag = "components",
     request_body = ComponentsQuery,
     responses((status = 200, body = ComponentArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn query_post(
@@ -735,7 +735,7 @@ pub async fn query_post(
 }
 
 /// A component and everything it contains, filtered.
-#[utoipa::path(get, path = "/hsm/v2/State/Components/Query/{xname}", tag = "components",
+#[utoipa::path(get, path = "/hsm/v2/State/Components/Query/{xname}", operation_id = "doComponentQueryGet", tag = "components",
     params(("xname" = String, Path), ("type" = Option<Vec<String>>, Query)),
     responses((status = 200, body = ComponentArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn query_get(

@@ -35,7 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Walk RedfishEndpoints (the `xnames` given, or all) in the background and
 /// answer with the DiscoveryStatus to watch. As in OpenCHAMI, unknown
 /// endpoints are 404s and, with discovery off, nothing is walked.
-#[utoipa::path(post, path = "/hsm/v2/Inventory/Discover", tag = "discover",
+#[utoipa::path(post, path = "/hsm/v2/Inventory/Discover", operation_id = "doInventoryDiscoverPost", tag = "discover",
     request_body = DiscoverIn,
     responses((status = 200, body = Vec<ResourceUri>), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -94,7 +94,7 @@ pub async fn discover(
 }
 
 /// Every DiscoveryStatus entry (a bare array).
-#[utoipa::path(get, path = "/hsm/v2/Inventory/DiscoveryStatus", tag = "discover",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/DiscoveryStatus", operation_id = "doDiscoveryStatusGetAll", tag = "discover",
     responses((status = 200, body = Vec<DiscoveryStatus>)))]
 pub async fn status_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     Ok(json(
@@ -104,7 +104,7 @@ pub async fn status_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 }
 
 /// One DiscoveryStatus entry.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/DiscoveryStatus/{id}", tag = "discover",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/DiscoveryStatus/{id}", operation_id = "doDiscoveryStatusGet", tag = "discover",
     params(("id" = u32, Path)),
     responses((status = 200, body = DiscoveryStatus), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]

@@ -69,7 +69,7 @@ fn time_param(q: &QueryParams, name: &str) -> Result<Option<DateTime<Utc>>, Prob
 }
 
 /// List interfaces (a bare JSON array), filtered.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces", tag = "ethernet-interfaces",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces", operation_id = "doCompEthInterfacesGetV2", tag = "ethernet-interfaces",
     params(
         ("MACAddress" = Option<Vec<String>>, Query), ("IPAddress" = Option<Vec<String>>, Query),
         ("Network" = Option<Vec<String>>, Query), ("ComponentID" = Option<Vec<String>>, Query),
@@ -140,7 +140,7 @@ fn component_ids(q: &QueryParams) -> Result<Vec<String>, Problem> {
 }
 
 /// Create an interface; its ID is the MAC in lower-case hex.
-#[utoipa::path(post, path = "/hsm/v2/Inventory/EthernetInterfaces", tag = "ethernet-interfaces",
+#[utoipa::path(post, path = "/hsm/v2/Inventory/EthernetInterfaces", operation_id = "doCompEthInterfacePostV2", tag = "ethernet-interfaces",
     request_body = EthernetInterfaceIn,
     responses((status = 201, body = crate::model::redfish_endpoint::ResourceUri),
         (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
@@ -170,14 +170,14 @@ pub async fn post(
 }
 
 /// Delete every interface.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces", tag = "ethernet-interfaces",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces", operation_id = "doCompEthInterfaceDeleteAllV2", tag = "ethernet-interfaces",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_ethernet_interfaces().await?)
 }
 
 /// One interface (the id may be any MAC spelling).
-#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", tag = "ethernet-interfaces",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", operation_id = "doCompEthInterfaceGetV2", tag = "ethernet-interfaces",
     params(("id" = String, Path)),
     responses((status = 200, body = EthernetInterface), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -194,7 +194,7 @@ pub async fn get_one(
 }
 
 /// Change Description, ComponentID or IPAddresses.
-#[utoipa::path(patch, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", tag = "ethernet-interfaces",
+#[utoipa::path(patch, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", operation_id = "doCompEthInterfacePatchV2", tag = "ethernet-interfaces",
     params(("id" = String, Path)), request_body = EthernetInterfacePatch,
     responses((status = 200, body = EthernetInterface), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -238,7 +238,7 @@ pub async fn patch_one(
 }
 
 /// Delete one interface.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", tag = "ethernet-interfaces",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", operation_id = "doCompEthInterfaceDeleteV2", tag = "ethernet-interfaces",
     params(("id" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
@@ -253,7 +253,7 @@ pub async fn delete_one(
 }
 
 /// The interface's IP addresses.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses", tag = "ethernet-interfaces",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses", operation_id = "doCompEthInterfaceIPAddressesGetV2", tag = "ethernet-interfaces",
     params(("id" = String, Path)),
     responses((status = 200, body = Vec<IpAddressMapping>), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn ips_get(
@@ -270,7 +270,7 @@ pub async fn ips_get(
 }
 
 /// Add an IP address.
-#[utoipa::path(post, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses", tag = "ethernet-interfaces",
+#[utoipa::path(post, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses", operation_id = "doCompEthInterfaceIPAddressesPostV2", tag = "ethernet-interfaces",
     params(("id" = String, Path)), request_body = IpAddressIn,
     responses((status = 201, body = crate::model::redfish_endpoint::ResourceUri),
         (status = 404, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
@@ -297,7 +297,7 @@ fn ip_path(raw: &str) -> Result<String, Problem> {
 }
 
 /// Change an IP address's Network.
-#[utoipa::path(patch, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses/{ip}", tag = "ethernet-interfaces",
+#[utoipa::path(patch, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses/{ip}", operation_id = "doCompEthInterfaceIPAddressPatchV2", tag = "ethernet-interfaces",
     params(("id" = String, Path), ("ip" = String, Path)), request_body = IpAddressPatch,
     responses((status = 200, body = IpAddressMapping), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn ip_patch(
@@ -319,7 +319,7 @@ pub async fn ip_patch(
 }
 
 /// Remove an IP address.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses/{ip}", tag = "ethernet-interfaces",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses/{ip}", operation_id = "doCompEthInterfaceIPAddressDeleteV2", tag = "ethernet-interfaces",
     params(("id" = String, Path), ("ip" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn ip_delete(

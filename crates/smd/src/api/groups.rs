@@ -152,7 +152,7 @@ fn group_of(s: SetRow) -> Group {
 }
 
 /// List groups, filtered by label (`group`) and tag (`tag`).
-#[utoipa::path(get, path = "/hsm/v2/groups", tag = "groups",
+#[utoipa::path(get, path = "/hsm/v2/groups", operation_id = "doGroupsGet", tag = "groups",
     params(("group" = Option<Vec<String>>, Query), ("tag" = Option<Vec<String>>, Query)),
     responses((status = 200, body = Vec<Group>), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResponse, Problem> {
@@ -169,7 +169,7 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 }
 
 /// Create a group with its members (which must be existing components).
-#[utoipa::path(post, path = "/hsm/v2/groups", tag = "groups", request_body = GroupIn,
+#[utoipa::path(post, path = "/hsm/v2/groups", operation_id = "doGroupsPost", tag = "groups", request_body = GroupIn,
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
 pub async fn post(
@@ -200,7 +200,7 @@ pub async fn post(
 }
 
 /// Every group label.
-#[utoipa::path(get, path = "/hsm/v2/groups/labels", tag = "groups",
+#[utoipa::path(get, path = "/hsm/v2/groups/labels", operation_id = "doGroupLabelsGet", tag = "groups",
     responses((status = 200, body = Vec<String>)))]
 pub async fn labels(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     Ok(json(
@@ -210,7 +210,7 @@ pub async fn labels(state: web::Data<AppState>) -> Result<HttpResponse, Problem>
 }
 
 /// One group.
-#[utoipa::path(get, path = "/hsm/v2/groups/{label}", tag = "groups",
+#[utoipa::path(get, path = "/hsm/v2/groups/{label}", operation_id = "doGroupGet", tag = "groups",
     params(("label" = String, Path),
         ("partition" = Option<String>, Query, description = "only members also in this partition (NULL: in none)")),
     responses((status = 200, body = Group), (status = 400, body = ochami_types::ProblemDetails),
@@ -231,7 +231,7 @@ pub async fn get_one(
 }
 
 /// Change a group's description and/or tags.
-#[utoipa::path(patch, path = "/hsm/v2/groups/{label}", tag = "groups",
+#[utoipa::path(patch, path = "/hsm/v2/groups/{label}", operation_id = "doGroupPatch", tag = "groups",
     params(("label" = String, Path)), request_body = GroupPatch,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -260,7 +260,7 @@ pub async fn patch_one(
 }
 
 /// Delete a group (its components stay).
-#[utoipa::path(delete, path = "/hsm/v2/groups/{label}", tag = "groups",
+#[utoipa::path(delete, path = "/hsm/v2/groups/{label}", operation_id = "doGroupDelete", tag = "groups",
     params(("label" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
@@ -276,7 +276,7 @@ pub async fn delete_one(
 }
 
 /// A group's members.
-#[utoipa::path(get, path = "/hsm/v2/groups/{label}/members", tag = "groups",
+#[utoipa::path(get, path = "/hsm/v2/groups/{label}/members", operation_id = "doGroupMembersGet", tag = "groups",
     params(("label" = String, Path),
         ("partition" = Option<String>, Query, description = "only members also in this partition (NULL: in none)")),
     responses((status = 200, body = Members), (status = 404, body = ochami_types::ProblemDetails)))]
@@ -296,7 +296,7 @@ pub async fn members_get(
 }
 
 /// Add a member (`{"id":"x.."}`).
-#[utoipa::path(post, path = "/hsm/v2/groups/{label}/members", tag = "groups",
+#[utoipa::path(post, path = "/hsm/v2/groups/{label}/members", operation_id = "doGroupMembersPost", tag = "groups",
     params(("label" = String, Path)), request_body = MemberIn,
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 400, body = ochami_types::ProblemDetails), (status = 404, body = ochami_types::ProblemDetails),
@@ -321,7 +321,7 @@ pub async fn members_post(
 
 /// Replace the members (`{"ids":[..]}`): 201 with a URI per member, 204
 /// when the group is left empty.
-#[utoipa::path(put, path = "/hsm/v2/groups/{label}/members", tag = "groups",
+#[utoipa::path(put, path = "/hsm/v2/groups/{label}/members", operation_id = "doGroupMembersPut", tag = "groups",
     params(("label" = String, Path)), request_body = MembersIn,
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 204), (status = 400, body = ochami_types::ProblemDetails),
@@ -358,7 +358,7 @@ pub async fn members_put(
 }
 
 /// Remove a member.
-#[utoipa::path(delete, path = "/hsm/v2/groups/{label}/members/{xname}", tag = "groups",
+#[utoipa::path(delete, path = "/hsm/v2/groups/{label}/members/{xname}", operation_id = "doGroupMemberDelete", tag = "groups",
     params(("label" = String, Path), ("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]

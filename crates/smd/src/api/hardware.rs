@@ -167,7 +167,7 @@ async fn select(
 
 /// Locations, filtered (a bare array). `children`/`parents` widen each `id`
 /// to what is under/above it.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware", operation_id = "doHWInvByLocationGetAll", tag = "hardware",
     params(("id" = Option<Vec<String>>, Query), ("type" = Option<Vec<String>>, Query),
         ("manufacturer" = Option<Vec<String>>, Query), ("partnumber" = Option<Vec<String>>, Query),
         ("serialnumber" = Option<Vec<String>>, Query), ("fruid" = Option<Vec<String>>, Query),
@@ -201,7 +201,7 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 /// Create or replace locations with the FRUs in them (`{"Hardware":[...]}`),
 /// all or nothing; each new FRU at a location is recorded as `Detected`.
 // Rationale: OpenCHAMI answers an undecodable body with 500; we answer 400.
-#[utoipa::path(post, path = "/hsm/v2/Inventory/Hardware", tag = "hardware",
+#[utoipa::path(post, path = "/hsm/v2/Inventory/Hardware", operation_id = "doHWInvByLocationPost", tag = "hardware",
     request_body = HwInvIn,
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, Problem> {
@@ -220,14 +220,14 @@ pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRe
 }
 
 /// Delete every location (FRUs stay; each held FRU gets a `Removed` event).
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware", operation_id = "doHWInvByLocationDeleteAll", tag = "hardware",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_hw_locations(None).await?)
 }
 
 /// One location.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/{xname}", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/{xname}", operation_id = "doHWInvByLocationGet", tag = "hardware",
     params(("xname" = String, Path)),
     responses((status = 200, body = HwInvByLoc), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -246,7 +246,7 @@ pub async fn get_one(
 }
 
 /// Delete one location (its FRU stays, with a `Removed` event).
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/{xname}", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/{xname}", operation_id = "doHWInvByLocationDelete", tag = "hardware",
     params(("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -271,7 +271,7 @@ pub async fn delete_one(
 /// (default), `FullyFlat` or `Hierarchical`.
 // Rationale: OpenCHAMI refuses `Hierarchical` (not implemented there); we
 // nest every location in its nearest listed ancestor.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/Query/{xname}", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/Query/{xname}", operation_id = "doHWInvByLocationQueryGet", tag = "hardware",
     params(("xname" = String, Path), ("type" = Option<Vec<String>>, Query),
         ("partition" = Option<Vec<String>>, Query), ("children" = Option<bool>, Query),
         ("parents" = Option<bool>, Query), ("format" = Option<String>, Query)),
@@ -363,7 +363,7 @@ async fn history_grouped(
 }
 
 /// Every history event, grouped by location.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/History", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/History", operation_id = "doHWInvHistByLocationsGet", tag = "hardware",
     params(("id" = Option<Vec<String>>, Query), ("fruid" = Option<Vec<String>>, Query),
         ("eventtype" = Option<Vec<String>>, Query), ("starttime" = Option<String>, Query),
         ("endtime" = Option<String>, Query)),
@@ -376,14 +376,14 @@ pub async fn history_all(
 }
 
 /// Delete all history.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/History", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/History", operation_id = "doHWInvHistByLocationDeleteAll", tag = "hardware",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn history_delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_hw_history(None, None).await?)
 }
 
 /// The history of one location (`{"ID":..,"History":[..]}`, possibly empty).
-#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/History/{xname}", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/History/{xname}", operation_id = "doHWInvHistByLocationGet", tag = "hardware",
     params(("xname" = String, Path), ("eventtype" = Option<Vec<String>>, Query),
         ("starttime" = Option<String>, Query), ("endtime" = Option<String>, Query)),
     responses((status = 200, body = HwInvHistArray), (status = 400, body = ochami_types::ProblemDetails)))]
@@ -406,7 +406,7 @@ pub async fn history_one(
 }
 
 /// Delete the history of one location.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/History/{xname}", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/History/{xname}", operation_id = "doHWInvHistByLocationDelete", tag = "hardware",
     params(("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -424,7 +424,7 @@ pub async fn history_delete_one(
 }
 
 /// FRUs, filtered (a bare array).
-#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU", operation_id = "doHWInvByFRUGetAll", tag = "hardware",
     params(("type" = Option<Vec<String>>, Query), ("manufacturer" = Option<Vec<String>>, Query),
         ("partnumber" = Option<Vec<String>>, Query), ("serialnumber" = Option<Vec<String>>, Query),
         ("fruid" = Option<Vec<String>>, Query)),
@@ -435,14 +435,14 @@ pub async fn fru_list(state: web::Data<AppState>, q: QueryParams) -> Result<Http
 }
 
 /// Delete every FRU (the locations holding them become Empty).
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU", operation_id = "doHWInvByFRUDeleteAll", tag = "hardware",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_hw_frus(None).await?)
 }
 
 /// One FRU.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/{fruid}", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/{fruid}", operation_id = "doHWInvByFRUGet", tag = "hardware",
     params(("fruid" = String, Path)),
     responses((status = 200, body = HwInvByFru), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_get(
@@ -456,7 +456,7 @@ pub async fn fru_get(
 }
 
 /// Delete one FRU (its location becomes Empty, with a `Removed` event).
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/{fruid}", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/{fruid}", operation_id = "doHWInvByFRUDelete", tag = "hardware",
     params(("fruid" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_delete(
@@ -468,7 +468,7 @@ pub async fn fru_delete(
 
 /// Delete the FRU whose ID is `History`: OpenCHAMI's router has no DELETE
 /// on `HardwareByFRU/History` and falls through to the FRU-ID delete.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/History", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/History", operation_id = "doHWInvByFRUHistoryAsFRUDelete", tag = "hardware",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_history_as_fru_delete(
     state: web::Data<AppState>,
@@ -485,7 +485,7 @@ async fn delete_fru(state: &AppState, fru_id: &str) -> Result<HttpResponse, Prob
 }
 
 /// Every history event, grouped by FRU.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/History", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/History", operation_id = "doHWInvHistByFRUsGet", tag = "hardware",
     params(("id" = Option<Vec<String>>, Query), ("fruid" = Option<Vec<String>>, Query),
         ("eventtype" = Option<Vec<String>>, Query), ("starttime" = Option<String>, Query),
         ("endtime" = Option<String>, Query)),
@@ -498,7 +498,7 @@ pub async fn fru_history_all(
 }
 
 /// The history of one FRU: where it was and when.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/History/{fruid}", tag = "hardware",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/History/{fruid}", operation_id = "doHWInvHistByFRUGet", tag = "hardware",
     params(("fruid" = String, Path), ("eventtype" = Option<Vec<String>>, Query),
         ("starttime" = Option<String>, Query), ("endtime" = Option<String>, Query)),
     responses((status = 200, body = HwInvHistArray), (status = 400, body = ochami_types::ProblemDetails)))]
@@ -521,7 +521,7 @@ pub async fn fru_history_one(
 }
 
 /// Delete the history of one FRU.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/History/{fruid}", tag = "hardware",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/History/{fruid}", operation_id = "doHWInvHistByFRUDelete", tag = "hardware",
     params(("fruid" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_history_delete(

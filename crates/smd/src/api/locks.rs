@@ -193,7 +193,7 @@ fn reservation(r: ReservationResult) -> HttpResponse {
 }
 
 /// Create admin reservations (no expiry) on locked components.
-#[utoipa::path(post, path = "/hsm/v2/locks/reservations", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/reservations", operation_id = "doCompLocksReservationCreate", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = ReservationResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn reservations_create(
     state: web::Data<AppState>,
@@ -208,7 +208,7 @@ pub async fn reservations_create(
 }
 
 /// Forcibly remove the reservations of the selected components (no key needed).
-#[utoipa::path(post, path = "/hsm/v2/locks/reservations/remove", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/reservations/remove", operation_id = "doCompLocksReservationRemove", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn reservations_remove(
     state: web::Data<AppState>,
@@ -231,7 +231,7 @@ async fn release(state: &AppState, b: ReservationKeys) -> Result<HttpResponse, P
 }
 
 /// Release reservations with their reservation keys.
-#[utoipa::path(post, path = "/hsm/v2/locks/reservations/release", tag = "locks", request_body = ReservationKeys,
+#[utoipa::path(post, path = "/hsm/v2/locks/reservations/release", operation_id = "doCompLocksReservationRelease", tag = "locks", request_body = ReservationKeys,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn reservations_release(
     state: web::Data<AppState>,
@@ -242,7 +242,7 @@ pub async fn reservations_release(
 
 /// Create service reservations (expiring after `ReservationDuration`
 /// minutes) on unlocked components.
-#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations", operation_id = "doCompLocksServiceReservationCreate", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = ReservationResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn service_reservations_create(
     state: web::Data<AppState>,
@@ -260,7 +260,7 @@ pub async fn service_reservations_create(
 
 /// Renew service reservations: they now expire `ReservationDuration`
 /// minutes from now.
-#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations/renew", tag = "locks", request_body = ReservationKeys,
+#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations/renew", operation_id = "doCompLocksServiceReservationRenew", tag = "locks", request_body = ReservationKeys,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn service_reservations_renew(
     state: web::Data<AppState>,
@@ -280,7 +280,7 @@ pub async fn service_reservations_renew(
 
 /// Release service reservations with their reservation keys (same as
 /// `/locks/reservations/release`, as in OpenCHAMI).
-#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations/release", tag = "locks", request_body = ReservationKeys,
+#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations/release", operation_id = "doCompLocksServiceReservationRelease", tag = "locks", request_body = ReservationKeys,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn service_reservations_release(
     state: web::Data<AppState>,
@@ -291,7 +291,7 @@ pub async fn service_reservations_release(
 
 /// Check reservations with their deputy keys: a delegate learns whether the
 /// reservation still holds and when it expires.
-#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations/check", tag = "locks", request_body = DeputyKeys,
+#[utoipa::path(post, path = "/hsm/v2/locks/service/reservations/check", operation_id = "doCompLocksServiceReservationCheck", tag = "locks", request_body = DeputyKeys,
     responses((status = 200, body = ReservationResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn service_reservations_check(
     state: web::Data<AppState>,
@@ -333,7 +333,7 @@ fn status_body(
 
 /// Lock status of components selected by query parameters. A selection
 /// that matches nothing is 400 `Component not found`, as in OpenCHAMI.
-#[utoipa::path(get, path = "/hsm/v2/locks/status", tag = "locks",
+#[utoipa::path(get, path = "/hsm/v2/locks/status", operation_id = "doCompLocksStatusGet", tag = "locks",
     params(("Type" = Option<Vec<String>>, Query), ("State" = Option<Vec<String>>, Query),
         ("Role" = Option<Vec<String>>, Query), ("Subrole" = Option<Vec<String>>, Query),
         ("Locked" = Option<bool>, Query), ("Reserved" = Option<bool>, Query),
@@ -363,7 +363,7 @@ pub async fn status_get(
 
 /// Lock status of components selected by a body; requested IDs that are not
 /// components are listed in `NotFound`.
-#[utoipa::path(post, path = "/hsm/v2/locks/status", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/status", operation_id = "doCompLocksStatus", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = LockStatusArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn status_post(
     state: web::Data<AppState>,
@@ -389,7 +389,7 @@ async fn lock_action(
 }
 
 /// Lock components (refused while reserved or reservations are disabled).
-#[utoipa::path(post, path = "/hsm/v2/locks/lock", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/lock", operation_id = "doCompLocksLock", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn lock(
     state: web::Data<AppState>,
@@ -399,7 +399,7 @@ pub async fn lock(
 }
 
 /// Unlock components (refused while reserved or reservations are disabled).
-#[utoipa::path(post, path = "/hsm/v2/locks/unlock", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/unlock", operation_id = "doCompLocksUnlock", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn unlock(
     state: web::Data<AppState>,
@@ -409,7 +409,7 @@ pub async fn unlock(
 }
 
 /// Re-enable reservations on components.
-#[utoipa::path(post, path = "/hsm/v2/locks/repair", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/repair", operation_id = "doCompLocksRepair", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn repair(
     state: web::Data<AppState>,
@@ -419,7 +419,7 @@ pub async fn repair(
 }
 
 /// Disable reservations on components, releasing any they hold.
-#[utoipa::path(post, path = "/hsm/v2/locks/disable", tag = "locks", request_body = LockFilter,
+#[utoipa::path(post, path = "/hsm/v2/locks/disable", operation_id = "doCompLocksDisable", tag = "locks", request_body = LockFilter,
     responses((status = 200, body = UpdateResult), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn disable(
     state: web::Data<AppState>,

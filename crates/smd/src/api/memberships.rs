@@ -24,7 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Memberships of the components selected by the State/Components filters.
-#[utoipa::path(get, path = "/hsm/v2/memberships", tag = "memberships",
+#[utoipa::path(get, path = "/hsm/v2/memberships", operation_id = "doMembershipsGet", tag = "memberships",
     params(
         ("id" = Option<Vec<String>>, Query), ("type" = Option<Vec<String>>, Query),
         ("state" = Option<Vec<String>>, Query), ("flag" = Option<Vec<String>>, Query),
@@ -43,7 +43,7 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 }
 
 /// One component's membership.
-#[utoipa::path(get, path = "/hsm/v2/memberships/{xname}", tag = "memberships",
+#[utoipa::path(get, path = "/hsm/v2/memberships/{xname}", operation_id = "doMembershipGet", tag = "memberships",
     params(("xname" = String, Path)),
     responses((status = 200, body = Membership), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]

@@ -20,7 +20,7 @@ pub mod values;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use ochami_service::http::Problem;
-use ochami_service::openapi::ProblemResponses;
+use ochami_service::openapi::{ForGenerators, ProblemResponses};
 use ochami_types::Xname;
 use serde::Serialize;
 use utoipa::OpenApi;
@@ -30,7 +30,7 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&ProblemResponses),
+    modifiers(&ProblemResponses, &ForGenerators),
     info(
         title = "ochami smd (HSM v2)",
         description = "State Management Database, wire-compatible with OpenCHAMI smd."
@@ -38,6 +38,7 @@ use crate::AppState;
     paths(
         service::ready,
         service::liveness,
+        service::openapi,
         values::values_all,
         values::values_one,
         components::list,
@@ -258,20 +259,23 @@ use crate::AppState;
 )]
 pub struct ApiDoc;
 
-pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises")
+/// The document as committed in `openapi/smd.json` (with its final newline),
+/// made once.
+pub fn openapi_json() -> &'static str {
+    static DOC: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| ochami_service::openapi::to_json(&ApiDoc::openapi()));
+    &DOC
 }
 
 /// Routes OpenCHAMI keeps open when auth is on (cmd/smd/routers.go): health,
 /// the enum values, `GET State/Components` and `GET Inventory/EthernetInterfaces`
-/// (which DHCP servers and BSS read), and `/metrics`.
+/// (which DHCP servers and BSS read), and `/metrics`; and this API's document.
 pub fn is_public(method: &actix_web::http::Method, path: &str) -> bool {
     use actix_web::http::Method;
     let read = *method == Method::GET || *method == Method::HEAD;
     path == "/hsm/v2/service/ready"
         || path == "/hsm/v2/service/liveness"
+        || path == "/hsm/v2/openapi.json"
         || path.starts_with("/hsm/v2/service/values")
         || path == "/metrics"
         || (read

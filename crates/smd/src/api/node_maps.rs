@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every node map.
-#[utoipa::path(get, path = "/hsm/v2/Defaults/NodeMaps", tag = "node-maps",
+#[utoipa::path(get, path = "/hsm/v2/Defaults/NodeMaps", operation_id = "doNodeMapsGet", tag = "node-maps",
     responses((status = 200, body = NodeMapArray)))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let node_maps = state.store.node_maps(None).await?;
@@ -41,7 +41,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
 }
 
 /// Create or replace node maps, all or nothing.
-#[utoipa::path(post, path = "/hsm/v2/Defaults/NodeMaps", tag = "node-maps",
+#[utoipa::path(post, path = "/hsm/v2/Defaults/NodeMaps", operation_id = "doNodeMapPost", tag = "node-maps",
     request_body = NodeMapArrayIn,
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 409, body = ochami_types::ProblemDetails)))]
@@ -68,14 +68,14 @@ pub async fn post(
 }
 
 /// Delete every node map.
-#[utoipa::path(delete, path = "/hsm/v2/Defaults/NodeMaps", tag = "node-maps",
+#[utoipa::path(delete, path = "/hsm/v2/Defaults/NodeMaps", operation_id = "doNodeMapsDeleteAll", tag = "node-maps",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_node_maps().await?)
 }
 
 /// One node map.
-#[utoipa::path(get, path = "/hsm/v2/Defaults/NodeMaps/{xname}", tag = "node-maps",
+#[utoipa::path(get, path = "/hsm/v2/Defaults/NodeMaps/{xname}", operation_id = "doNodeMapGet", tag = "node-maps",
     params(("xname" = String, Path)),
     responses((status = 200, body = NodeMap), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -94,7 +94,7 @@ pub async fn get_one(
 }
 
 /// Create or replace one node map; answers the stored map.
-#[utoipa::path(put, path = "/hsm/v2/Defaults/NodeMaps/{xname}", tag = "node-maps",
+#[utoipa::path(put, path = "/hsm/v2/Defaults/NodeMaps/{xname}", operation_id = "doNodeMapPut", tag = "node-maps",
     params(("xname" = String, Path)), request_body = NodeMapIn,
     responses((status = 200, body = NodeMap), (status = 400, body = ochami_types::ProblemDetails),
         (status = 409, body = ochami_types::ProblemDetails)))]
@@ -131,7 +131,7 @@ pub async fn put_one(
 }
 
 /// Delete one node map.
-#[utoipa::path(delete, path = "/hsm/v2/Defaults/NodeMaps/{xname}", tag = "node-maps",
+#[utoipa::path(delete, path = "/hsm/v2/Defaults/NodeMaps/{xname}", operation_id = "doNodeMapDelete", tag = "node-maps",
     params(("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(

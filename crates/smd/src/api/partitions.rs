@@ -56,7 +56,7 @@ fn partition_of(s: SetRow) -> Partition {
 }
 
 /// List partitions, filtered by name (`partition`) and tag (`tag`).
-#[utoipa::path(get, path = "/hsm/v2/partitions", tag = "partitions",
+#[utoipa::path(get, path = "/hsm/v2/partitions", operation_id = "doPartitionsGet", tag = "partitions",
     params(("partition" = Option<Vec<String>>, Query), ("tag" = Option<Vec<String>>, Query)),
     responses((status = 200, body = Vec<Partition>), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResponse, Problem> {
@@ -73,7 +73,7 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 }
 
 /// Create a partition with its members (which must be existing components).
-#[utoipa::path(post, path = "/hsm/v2/partitions", tag = "partitions", request_body = PartitionIn,
+#[utoipa::path(post, path = "/hsm/v2/partitions", operation_id = "doPartitionsPost", tag = "partitions", request_body = PartitionIn,
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
 pub async fn post(
@@ -99,7 +99,7 @@ pub async fn post(
 }
 
 /// Every partition name.
-#[utoipa::path(get, path = "/hsm/v2/partitions/names", tag = "partitions",
+#[utoipa::path(get, path = "/hsm/v2/partitions/names", operation_id = "doPartitionNamesGet", tag = "partitions",
     responses((status = 200, body = Vec<String>)))]
 pub async fn names(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     Ok(json(
@@ -109,7 +109,7 @@ pub async fn names(state: web::Data<AppState>) -> Result<HttpResponse, Problem> 
 }
 
 /// One partition.
-#[utoipa::path(get, path = "/hsm/v2/partitions/{name}", tag = "partitions",
+#[utoipa::path(get, path = "/hsm/v2/partitions/{name}", operation_id = "doPartitionGet", tag = "partitions",
     params(("name" = String, Path)),
     responses((status = 200, body = Partition), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -125,7 +125,7 @@ pub async fn get_one(
 }
 
 /// Change a partition's description and/or tags.
-#[utoipa::path(patch, path = "/hsm/v2/partitions/{name}", tag = "partitions",
+#[utoipa::path(patch, path = "/hsm/v2/partitions/{name}", operation_id = "doPartitionPatch", tag = "partitions",
     params(("name" = String, Path)), request_body = GroupPatch,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -154,7 +154,7 @@ pub async fn patch_one(
 }
 
 /// Delete a partition (its components stay).
-#[utoipa::path(delete, path = "/hsm/v2/partitions/{name}", tag = "partitions",
+#[utoipa::path(delete, path = "/hsm/v2/partitions/{name}", operation_id = "doPartitionDelete", tag = "partitions",
     params(("name" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
@@ -170,7 +170,7 @@ pub async fn delete_one(
 }
 
 /// A partition's members.
-#[utoipa::path(get, path = "/hsm/v2/partitions/{name}/members", tag = "partitions",
+#[utoipa::path(get, path = "/hsm/v2/partitions/{name}/members", operation_id = "doPartitionMembersGet", tag = "partitions",
     params(("name" = String, Path)),
     responses((status = 200, body = Members), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn members_get(
@@ -185,7 +185,7 @@ pub async fn members_get(
 }
 
 /// Add a member (`{"id":"x.."}`).
-#[utoipa::path(post, path = "/hsm/v2/partitions/{name}/members", tag = "partitions",
+#[utoipa::path(post, path = "/hsm/v2/partitions/{name}/members", operation_id = "doPartitionMembersPost", tag = "partitions",
     params(("name" = String, Path)), request_body = MemberIn,
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 400, body = ochami_types::ProblemDetails), (status = 404, body = ochami_types::ProblemDetails),
@@ -209,7 +209,7 @@ pub async fn members_post(
 }
 
 /// Remove a member.
-#[utoipa::path(delete, path = "/hsm/v2/partitions/{name}/members/{xname}", tag = "partitions",
+#[utoipa::path(delete, path = "/hsm/v2/partitions/{name}/members/{xname}", operation_id = "doPartitionMemberDelete", tag = "partitions",
     params(("name" = String, Path), ("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]

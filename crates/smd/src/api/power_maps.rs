@@ -28,14 +28,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every power map (a bare array).
-#[utoipa::path(get, path = "/hsm/v2/sysinfo/powermaps", tag = "power-maps",
+#[utoipa::path(get, path = "/hsm/v2/sysinfo/powermaps", operation_id = "doPowerMapsGet", tag = "power-maps",
     responses((status = 200, body = Vec<PowerMap>)))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     Ok(json(StatusCode::OK, &state.store.power_maps(None).await?))
 }
 
 /// Create or replace power maps, all or nothing.
-#[utoipa::path(post, path = "/hsm/v2/sysinfo/powermaps", tag = "power-maps",
+#[utoipa::path(post, path = "/hsm/v2/sysinfo/powermaps", operation_id = "doPowerMapsPost", tag = "power-maps",
     request_body = Vec<PowerMapIn>,
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn post(
@@ -57,14 +57,14 @@ pub async fn post(
 }
 
 /// Delete every power map.
-#[utoipa::path(delete, path = "/hsm/v2/sysinfo/powermaps", tag = "power-maps",
+#[utoipa::path(delete, path = "/hsm/v2/sysinfo/powermaps", operation_id = "doPowerMapsDeleteAll", tag = "power-maps",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_power_maps(None).await?)
 }
 
 /// One power map.
-#[utoipa::path(get, path = "/hsm/v2/sysinfo/powermaps/{xname}", tag = "power-maps",
+#[utoipa::path(get, path = "/hsm/v2/sysinfo/powermaps/{xname}", operation_id = "doPowerMapGet", tag = "power-maps",
     params(("xname" = String, Path)),
     responses((status = 200, body = PowerMap), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -80,7 +80,7 @@ pub async fn get_one(
 }
 
 /// Create or replace one power map; answers the stored map.
-#[utoipa::path(put, path = "/hsm/v2/sysinfo/powermaps/{xname}", tag = "power-maps",
+#[utoipa::path(put, path = "/hsm/v2/sysinfo/powermaps/{xname}", operation_id = "doPowerMapPut", tag = "power-maps",
     params(("xname" = String, Path)), request_body = PowerMapIn,
     responses((status = 200, body = PowerMap), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn put_one(
@@ -101,7 +101,7 @@ pub async fn put_one(
 }
 
 /// Delete one power map.
-#[utoipa::path(delete, path = "/hsm/v2/sysinfo/powermaps/{xname}", tag = "power-maps",
+#[utoipa::path(delete, path = "/hsm/v2/sysinfo/powermaps/{xname}", operation_id = "doPowerMapDelete", tag = "power-maps",
     params(("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(

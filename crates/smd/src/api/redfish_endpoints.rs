@@ -109,7 +109,7 @@ fn filter_from_query(q: &QueryParams) -> Result<RedfishEndpointFilter, Problem> 
 }
 
 /// List endpoints, filtered.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints", tag = "redfish-endpoints",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints", operation_id = "doRedfishEndpointsGet", tag = "redfish-endpoints",
     params(("id" = Option<Vec<String>>, Query), ("fqdn" = Option<Vec<String>>, Query),
         ("type" = Option<Vec<String>>, Query), ("uuid" = Option<Vec<String>>, Query),
         ("macaddr" = Option<Vec<String>>, Query), ("ipaddress" = Option<Vec<String>>, Query),
@@ -158,7 +158,7 @@ fn ingest_of(
 /// Create endpoints: one object or `{"RedfishEndpoints":[...]}`. A magellan
 /// body (`SchemaVersion` 1) also creates its components, component endpoints
 /// and Ethernet interfaces, all in one transaction.
-#[utoipa::path(post, path = "/hsm/v2/Inventory/RedfishEndpoints", tag = "redfish-endpoints",
+#[utoipa::path(post, path = "/hsm/v2/Inventory/RedfishEndpoints", operation_id = "doRedfishEndpointsPost", tag = "redfish-endpoints",
     request_body = RedfishEndpointIn,
     responses((status = 201, body = Vec<ResourceUri>, headers(("Location" = String))),
         (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
@@ -208,7 +208,7 @@ pub async fn post(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRe
 
 /// Delete every endpoint (their component endpoints too; their components
 /// become State Empty).
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/RedfishEndpoints", tag = "redfish-endpoints",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/RedfishEndpoints", operation_id = "doRedfishEndpointsDeleteAll", tag = "redfish-endpoints",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_redfish_endpoints(None).await?)
@@ -223,7 +223,7 @@ async fn one(state: &AppState, id: &Xname) -> Result<Option<RedfishEndpoint>, Pr
 }
 
 /// One endpoint.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointGet", tag = "redfish-endpoints",
     params(("xname" = String, Path)),
     responses((status = 200, body = RedfishEndpoint), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -243,7 +243,7 @@ pub async fn get_one(
 /// Create or replace an endpoint (magellan's `--force-update`): its
 /// inventory is upserted and MACs owned by other components are taken over.
 /// 200 with the endpoint when it existed, 204 when it was created (as OpenCHAMI).
-#[utoipa::path(put, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+#[utoipa::path(put, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointPut", tag = "redfish-endpoints",
     params(("xname" = String, Path)), request_body = RedfishEndpointIn,
     responses((status = 200, body = RedfishEndpoint), (status = 204),
         (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
@@ -289,7 +289,7 @@ pub async fn put_one(
 }
 
 /// Change some fields of an endpoint.
-#[utoipa::path(patch, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+#[utoipa::path(patch, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointPatch", tag = "redfish-endpoints",
     params(("xname" = String, Path)), request_body = RedfishEndpointPatch,
     responses((status = 200, body = RedfishEndpoint), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -325,7 +325,7 @@ pub async fn patch_one(
 }
 
 /// Delete one endpoint.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", tag = "redfish-endpoints",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointDelete", tag = "redfish-endpoints",
     params(("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
@@ -346,7 +346,7 @@ pub async fn delete_one(
 }
 
 /// Endpoints at or under `xname` (`s0` or `all` for every one).
-#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/Query/{xname}", tag = "redfish-endpoints",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/Query/{xname}", operation_id = "doRedfishEndpointQueryGet", tag = "redfish-endpoints",
     params(("xname" = String, Path)),
     responses((status = 200, body = RedfishEndpointArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn query_get(

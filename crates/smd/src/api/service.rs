@@ -1,4 +1,4 @@
-//! `/hsm/v2/service/*`: health.
+//! `/hsm/v2/service/*`: health; `/hsm/v2/openapi.json`: this API's document.
 
 use std::time::Duration;
 
@@ -42,11 +42,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/service/liveness")
             .route(web::get().to(liveness))
             .default_service(allow("GET")),
+    )
+    .service(
+        web::resource("/openapi.json")
+            .route(web::get().to(openapi))
+            .default_service(allow("GET")),
     );
 }
 
 /// Readiness: 200 when the database answers within 4 s, else 503.
-#[utoipa::path(get, path = "/hsm/v2/service/ready", tag = "service",
+#[utoipa::path(get, path = "/hsm/v2/service/ready", operation_id = "doReadyGet", tag = "service",
     responses((status = 200, body = Message), (status = 503, body = ochami_types::ProblemDetails)))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     match tokio::time::timeout(Duration::from_secs(4), state.store.ping()).await {
@@ -66,7 +71,16 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Problem> 
 }
 
 /// Liveness: 204 while the process serves HTTP.
-#[utoipa::path(get, path = "/hsm/v2/service/liveness", tag = "service", responses((status = 204)))]
+#[utoipa::path(get, path = "/hsm/v2/service/liveness", operation_id = "doLivenessGet", tag = "service", responses((status = 204)))]
 pub async fn liveness() -> HttpResponse {
     HttpResponse::NoContent().finish()
+}
+
+/// This OpenAPI document, byte for byte as committed in `openapi/smd.json`.
+#[utoipa::path(get, path = "/hsm/v2/openapi.json", operation_id = "doOpenAPIGet", tag = "service",
+    responses((status = 200, description = "OpenAPI 3.1 document", body = serde_json::Value)))]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(super::openapi_json())
 }

@@ -41,7 +41,7 @@ fn body(service_endpoints: Vec<ServiceEndpoint>) -> HttpResponse {
 }
 
 /// List service endpoints (`redfish_ep`, `service` filters).
-#[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints", tag = "service-endpoints",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints", operation_id = "doServiceEndpointsGetAll", tag = "service-endpoints",
     params(("redfish_ep" = Option<Vec<String>>, Query), ("service" = Option<Vec<String>>, Query)),
     responses((status = 200, body = ServiceEndpointArray)))]
 pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResponse, Problem> {
@@ -57,14 +57,14 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 }
 
 /// Delete every service endpoint.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/ServiceEndpoints", tag = "service-endpoints",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/ServiceEndpoints", operation_id = "doServiceEndpointsDeleteAll", tag = "service-endpoints",
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     deleted(state.store.delete_service_endpoints(None).await?)
 }
 
 /// One service across endpoints.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}", tag = "service-endpoints",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}", operation_id = "doServiceEndpointsGet", tag = "service-endpoints",
     params(("service" = String, Path)), responses((status = 200, body = ServiceEndpointArray)))]
 pub async fn by_service(
     state: web::Data<AppState>,
@@ -78,7 +78,7 @@ pub async fn by_service(
 }
 
 /// One service of one endpoint.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}/RedfishEndpoints/{xname}",
+#[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}/RedfishEndpoints/{xname}", operation_id = "doServiceEndpointGet",
     tag = "service-endpoints", params(("service" = String, Path), ("xname" = String, Path)),
     responses((status = 200, body = ServiceEndpoint), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -101,7 +101,7 @@ pub async fn get_one(
 }
 
 /// Delete one service of one endpoint.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}/RedfishEndpoints/{xname}",
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}/RedfishEndpoints/{xname}", operation_id = "doServiceEndpointDelete",
     tag = "service-endpoints", params(("service" = String, Path), ("xname" = String, Path)),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(

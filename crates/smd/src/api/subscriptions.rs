@@ -102,7 +102,7 @@ fn not_found() -> Problem {
 }
 
 /// List every SCN subscription.
-#[utoipa::path(get, path = "/hsm/v2/Subscriptions/SCN", tag = "subscriptions",
+#[utoipa::path(get, path = "/hsm/v2/Subscriptions/SCN", operation_id = "doGetSCNSubscriptionsAll", tag = "subscriptions",
     responses((status = 200, body = SubscriptionList)))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let subscription_list = state.store.subscriptions().await?;
@@ -115,7 +115,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
 /// Subscribe `Url` to changes of the listed States, Roles, SubRoles,
 /// SoftwareStatus values, and (`Enabled: true`) of Enabled. Answers the
 /// stored subscription with its `ID`.
-#[utoipa::path(post, path = "/hsm/v2/Subscriptions/SCN", tag = "subscriptions",
+#[utoipa::path(post, path = "/hsm/v2/Subscriptions/SCN", operation_id = "doPostSCNSubscription", tag = "subscriptions",
     request_body = SubscriptionIn,
     responses((status = 200, body = Subscription),
         (status = 400, body = ochami_types::ProblemDetails),
@@ -130,7 +130,7 @@ pub async fn post(
 }
 
 /// Delete every SCN subscription (and what was still queued for them).
-#[utoipa::path(delete, path = "/hsm/v2/Subscriptions/SCN", tag = "subscriptions",
+#[utoipa::path(delete, path = "/hsm/v2/Subscriptions/SCN", operation_id = "doDeleteSCNSubscriptionsAll", tag = "subscriptions",
     responses((status = 200, body = crate::api::service::Message)))]
 pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let n = state.store.delete_subscriptions().await?;
@@ -138,7 +138,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 }
 
 /// One subscription.
-#[utoipa::path(get, path = "/hsm/v2/Subscriptions/SCN/{id}", tag = "subscriptions",
+#[utoipa::path(get, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doGetSCNSubscription", tag = "subscriptions",
     params(("id" = i64, Path)),
     responses((status = 200, body = Subscription),
         (status = 400, body = ochami_types::ProblemDetails),
@@ -153,7 +153,7 @@ pub async fn get_one(
 }
 
 /// Replace a subscription whole.
-#[utoipa::path(put, path = "/hsm/v2/Subscriptions/SCN/{id}", tag = "subscriptions",
+#[utoipa::path(put, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doPutSCNSubscription", tag = "subscriptions",
     params(("id" = i64, Path)), request_body = SubscriptionIn,
     responses((status = 204),
         (status = 400, body = ochami_types::ProblemDetails),
@@ -174,7 +174,7 @@ pub async fn put_one(
 
 /// Add to, remove from or replace the trigger lists given (`Op`), and set
 /// `Enabled` when given.
-#[utoipa::path(patch, path = "/hsm/v2/Subscriptions/SCN/{id}", tag = "subscriptions",
+#[utoipa::path(patch, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doPatchSCNSubscription", tag = "subscriptions",
     params(("id" = i64, Path)), request_body = SubscriptionPatch,
     responses((status = 204),
         (status = 400, body = ochami_types::ProblemDetails),
@@ -224,7 +224,7 @@ pub async fn patch_one(
 }
 
 /// Delete one subscription (and what was still queued for it).
-#[utoipa::path(delete, path = "/hsm/v2/Subscriptions/SCN/{id}", tag = "subscriptions",
+#[utoipa::path(delete, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doDeleteSCNSubscription", tag = "subscriptions",
     params(("id" = i64, Path)),
     responses((status = 200, body = crate::api::service::Message),
         (status = 400, body = ochami_types::ProblemDetails),

@@ -61,14 +61,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// All enum spellings.
-#[utoipa::path(get, path = "/hsm/v2/service/values", tag = "service",
+#[utoipa::path(get, path = "/hsm/v2/service/values", operation_id = "doValuesGet", tag = "service",
     responses((status = 200, body = Values)))]
 pub async fn values_all() -> HttpResponse {
     json(StatusCode::OK, &values())
 }
 
 /// One enum's spellings: `{"Arch":[...]}` etc.
-#[utoipa::path(get, path = "/hsm/v2/service/values/{which}", tag = "service",
+#[utoipa::path(get, path = "/hsm/v2/service/values/{which}", operation_id = "doValuesKindGet", tag = "service",
     params(("which" = String, Path, description = "arch, class, flag, nettype, role, subrole, state or type")),
     responses((status = 200, body = Object), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn values_one(path: web::Path<String>) -> Result<HttpResponse, Problem> {
