@@ -22,7 +22,7 @@ use ochami_types::ProblemDetails;
 
 use crate::auth::{is_write, AuthError, AuthPolicy};
 use crate::metrics::{Metrics, Scraper};
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned};
 use tracing::Instrument;
 
 /// The request-id header, accepted from the client or generated.
@@ -168,21 +168,23 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     })
 }
 
-/// A JSON deserializer whose top-level struct must be a JSON object.
+/// A JSON deserializer whose structs, at every depth, must be JSON objects.
 /// Rationale: serde_json also fills a struct from an array (`[]` becomes a
-/// struct of defaults), so `POST {"NodeMaps":[..]}` took `[]` as "no entries"
-/// (found by schemathesis); OpenCHAMI's Go decoder answers 400 there, so do we.
+/// struct of defaults, `[null, null]` its first two fields), so
+/// `POST {"NodeMaps":[..]}` took `[]` as "no entries" and
+/// `PUT {"Component":[null,null]}` was stored (both found by schemathesis);
+/// OpenCHAMI's Go decoder answers 400 there, so do we.
 struct ObjectsOnly<D>(D);
 
 macro_rules! forward {
     ($($method:ident),*) => {$(
-        fn $method<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
-            self.0.$method(v)
+        fn $method<V: de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+            self.0.$method(Deep(v))
         }
     )*};
 }
 
-impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectsOnly<D> {
+impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for ObjectsOnly<D> {
     type Error = D::Error;
 
     forward!(
@@ -213,49 +215,49 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectsOnly<
         deserialize_ignored_any
     );
 
-    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+    fn deserialize_struct<V: de::Visitor<'de>>(
         self,
         _name: &'static str,
         _fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_map(v)
+        self.0.deserialize_map(Deep(v))
     }
 
-    fn deserialize_unit_struct<V: serde::de::Visitor<'de>>(
+    fn deserialize_unit_struct<V: de::Visitor<'de>>(
         self,
         name: &'static str,
         v: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_unit_struct(name, v)
+        self.0.deserialize_unit_struct(name, Deep(v))
     }
 
-    fn deserialize_newtype_struct<V: serde::de::Visitor<'de>>(
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
         self,
         name: &'static str,
         v: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_newtype_struct(name, v)
+        self.0.deserialize_newtype_struct(name, Deep(v))
     }
 
-    fn deserialize_tuple<V: serde::de::Visitor<'de>>(
+    fn deserialize_tuple<V: de::Visitor<'de>>(
         self,
         len: usize,
         v: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_tuple(len, v)
+        self.0.deserialize_tuple(len, Deep(v))
     }
 
-    fn deserialize_tuple_struct<V: serde::de::Visitor<'de>>(
+    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
         self,
         name: &'static str,
         len: usize,
         v: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_tuple_struct(name, len, v)
+        self.0.deserialize_tuple_struct(name, len, Deep(v))
     }
 
-    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+    fn deserialize_enum<V: de::Visitor<'de>>(
         self,
         name: &'static str,
         variants: &'static [&'static str],
@@ -266,6 +268,121 @@ impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for ObjectsOnly<
 
     fn is_human_readable(&self) -> bool {
         self.0.is_human_readable()
+    }
+}
+
+/// A visitor whose nested values are read through [`ObjectsOnly`] again.
+struct Deep<V>(V);
+
+macro_rules! visit {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method<E: de::Error>(self, v: $t) -> Result<Self::Value, E> {
+            self.0.$method(v)
+        }
+    )*};
+}
+
+impl<'de, V: de::Visitor<'de>> de::Visitor<'de> for Deep<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.0.expecting(f)
+    }
+
+    visit!(
+        visit_bool(bool),
+        visit_i8(i8),
+        visit_i16(i16),
+        visit_i32(i32),
+        visit_i64(i64),
+        visit_i128(i128),
+        visit_u8(u8),
+        visit_u16(u16),
+        visit_u32(u32),
+        visit_u64(u64),
+        visit_u128(u128),
+        visit_f32(f32),
+        visit_f64(f64),
+        visit_char(char),
+        visit_str(&str),
+        visit_borrowed_str(&'de str),
+        visit_string(String),
+        visit_bytes(&[u8]),
+        visit_borrowed_bytes(&'de [u8]),
+        visit_byte_buf(Vec<u8>)
+    );
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.0.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.0.visit_unit()
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.visit_some(ObjectsOnly(d))
+    }
+
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.visit_newtype_struct(ObjectsOnly(d))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_seq(Deep(seq))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_map(Deep(map))
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_enum(data)
+    }
+}
+
+impl<'de, S: de::DeserializeSeed<'de>> de::DeserializeSeed<'de> for Deep<S> {
+    type Value = S::Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.0.deserialize(ObjectsOnly(d))
+    }
+}
+
+impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for Deep<A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        self.0.next_element_seed(Deep(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
+    }
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for Deep<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.0.next_key_seed(seed)
+    }
+
+    fn next_value_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<T::Value, A::Error> {
+        self.0.next_value_seed(Deep(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
     }
 }
 
@@ -776,6 +893,34 @@ mod tests {
             [1]
         );
         assert_eq!(decode_json::<Vec<u32>>(b"[2]").unwrap(), [2]);
+    }
+
+    #[test]
+    fn a_nested_struct_must_be_an_object_too() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            id: Option<String>,
+            n: Option<u32>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            one: Option<Inner>,
+            #[serde(default)]
+            many: Vec<Inner>,
+            any: Option<serde_json::Value>,
+        }
+        let e = decode_json::<Outer>(br#"{"one":[null,null]}"#).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(e.detail.contains("field 'one'"), "{}", e.detail);
+        let e = decode_json::<Outer>(br#"{"many":[{"n":1},["x"]]}"#).unwrap_err();
+        assert!(e.detail.contains("field 'many[1]'"), "{}", e.detail);
+        // Arrays stay arrays, and untyped values anything.
+        let ok = decode_json::<Outer>(br#"{"one":{"id":"a"},"many":[{"n":2}],"any":[null,[1]]}"#)
+            .unwrap();
+        assert_eq!(ok.many[0].n, Some(2));
+        assert_eq!(ok.any, Some(serde_json::json!([null, [1]])));
     }
 
     #[test]

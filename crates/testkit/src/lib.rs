@@ -5,7 +5,9 @@
 //! process exits). [`database`] creates a fresh database per test and applies a
 //! service's migrations. [`spawn_smd`] / [`spawn_bss`] start the real service
 //! in-process on `127.0.0.1:0` and return its base URL; the server stops when
-//! the handle is dropped.
+//! the handle is dropped. [`schemathesis`] runs schemathesis against one.
+
+pub mod schemathesis;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -96,9 +96,9 @@ type GetBody = web::Bytes;
 // undefined in HTTP and OpenAPI, and generated clients refuse or drop it.
 #[utoipa::path(get, path = "/boot/v1/bootparameters", operation_id = "bootparameters_get", tag = "bootparameters",
     params(
-        ("name" = Option<String>, Query, description = "host (xname, Default, Unknown-<arch>, role); repeatable, comma lists"),
-        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists"),
-        ("nid" = Option<i32>, Query, description = "NID; repeatable, comma lists"),
+        ("name" = Option<String>, Query, description = "host (xname, Default, Unknown-<arch>, role); repeatable, comma lists", example = "x1000c1s7b0n0"),
+        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists", example = "52:54:00:00:00:00"),
+        ("nid" = Option<i32>, Query, description = "NID; repeatable, comma lists", example = 1),
     ),
     responses(
         (status = 200, body = Vec<BootParams>),

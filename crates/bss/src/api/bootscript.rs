@@ -168,17 +168,17 @@ fn text(script: String, node: &str) -> HttpResponse {
 /// The boot script for the node named by `mac`, `name` or `nid`.
 #[utoipa::path(get, path = "/boot/v1/bootscript", operation_id = "bootscript_get", tag = "bootscript",
     params(
-        ("mac" = Option<String>, Query, description = "MAC the node boots from (iPXE `${mac}`)"),
-        ("name" = Option<String>, Query, description = "node xname"),
-        ("nid" = Option<i64>, Query, description = "node NID"),
-        ("arch" = Option<String>, Query, description = "iPXE `${buildarch}`, for unknown nodes"),
+        ("mac" = Option<String>, Query, description = "MAC the node boots from (iPXE `${mac}`)", example = "52:54:00:00:00:00"),
+        ("name" = Option<String>, Query, description = "node xname", example = "x1000c1s7b0n0"),
+        ("nid" = Option<i64>, Query, description = "node NID", example = 1),
+        ("arch" = Option<String>, Query, description = "iPXE `${buildarch}`, for unknown nodes", example = "x86_64"),
         ("retry" = Option<i64>, Query, description = "retries so far"),
         ("ts" = Option<i64>, Query, description = "timestamp of the first request"),
         ("json" = Option<i64>, Query, description = "non-zero: the resolved boot data as JSON"),
     ),
     responses(
         (status = 200, description = "iPXE script (or BootData with json=1); header X-Ochami-Node names the node and rule",
-            content_type = "text/plain", body = String),
+            content((String = "text/plain"), (BootData = "application/json"))),
         (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, description = "not configured for booting", body = ochami_types::ProblemDetails),
     ))]

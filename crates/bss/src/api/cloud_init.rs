@@ -97,8 +97,8 @@ fn default_instance_id() -> String {
 /// `shasta-role` and `Global`; `?key=a.b` picks one value.
 #[utoipa::path(get, path = "/meta-data", operation_id = "meta_data_get", tag = "cloud-init",
     params(
-        ("mac" = Option<String>, Query, description = "node MAC (default: by source IP)"),
-        ("name" = Option<String>, Query, description = "node xname (default: by source IP)"),
+        ("mac" = Option<String>, Query, description = "node MAC (default: by source IP)", example = "52:54:00:00:00:00"),
+        ("name" = Option<String>, Query, description = "node xname (default: by source IP)", example = "x1000c1s7b0n0"),
         ("key" = Option<String>, Query, description = "dotted path of one value"),
     ),
     responses((status = 200, body = Object), (status = 404, body = ochami_types::ProblemDetails)))]
@@ -163,8 +163,8 @@ pub async fn meta_data(
 /// The node's user-data as `#cloud-config` YAML.
 #[utoipa::path(get, path = "/user-data", operation_id = "user_data_get", tag = "cloud-init",
     params(
-        ("mac" = Option<String>, Query, description = "node MAC (default: by source IP)"),
-        ("name" = Option<String>, Query, description = "node xname (default: by source IP)"),
+        ("mac" = Option<String>, Query, description = "node MAC (default: by source IP)", example = "52:54:00:00:00:00"),
+        ("name" = Option<String>, Query, description = "node xname (default: by source IP)", example = "x1000c1s7b0n0"),
     ),
     responses((status = 200, content_type = "text/yaml", description = "`#cloud-config` and a YAML mapping", body = Object),
         (status = 404, body = ochami_types::ProblemDetails)))]

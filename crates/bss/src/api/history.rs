@@ -19,8 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// no record has is an empty list, not an error.
 #[utoipa::path(get, path = "/boot/v1/endpoint-history", operation_id = "endpoint_history_get", tag = "endpoint-history",
     params(
-        ("name" = Option<String>, Query, description = "node xname"),
-        ("endpoint" = Option<String>, Query, description = "bootscript or user-data"),
+        ("name" = Option<String>, Query, description = "node xname", example = "x1000c1s7b0n0"),
+        ("endpoint" = Option<String>, Query, description = "bootscript or user-data", example = "bootscript"),
     ),
     responses((status = 200, body = Vec<EndpointAccess>), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn get(q: QueryParams, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {

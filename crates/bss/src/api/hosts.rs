@@ -28,9 +28,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// `MAC`, `EndpointEnabled`), all or by `name`, `mac`, `nid`.
 #[utoipa::path(get, path = "/boot/v1/hosts", operation_id = "hosts_get", tag = "hosts",
     params(
-        ("name" = Option<String>, Query, description = "xname; repeatable, comma lists"),
-        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists"),
-        ("nid" = Option<i64>, Query, description = "NID; repeatable, comma lists"),
+        ("name" = Option<String>, Query, description = "xname; repeatable, comma lists", example = "x1000c1s7b0n0"),
+        ("mac" = Option<String>, Query, description = "MAC; repeatable, comma lists", example = "52:54:00:00:00:00"),
+        ("nid" = Option<i64>, Query, description = "NID; repeatable, comma lists", example = 1),
     ),
     responses(
         (status = 200, body = Vec<Object>),

@@ -10,14 +10,14 @@ pub mod scn;
 pub mod service;
 
 use actix_web::{web, HttpRequest};
-use ochami_service::openapi::{ForGenerators, ProblemResponses};
+use ochami_service::openapi::{ForGenerators, Link, Links, ProblemResponses};
 use utoipa::OpenApi;
 
 use crate::{AppState, Config};
 
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&ProblemResponses, &ForGenerators),
+    modifiers(&ProblemResponses, &ForGenerators, &LINKS),
     info(
         title = "ochami bss",
         description = "Boot Script Service, wire-compatible with OpenCHAMI bss."
@@ -59,15 +59,44 @@ use crate::{AppState, Config};
 )]
 pub struct ApiDoc;
 
+/// What reads, changes and deletes the boot parameters a POST created: by
+/// its first MAC, or with the same body.
+const LINKS: Links = Links(&[
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootparameters_get",
+        parameters: &[("mac", "$request.body#/macs/0")],
+        body: None,
+    },
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootscript_get",
+        parameters: &[("mac", "$request.body#/macs/0")],
+        body: None,
+    },
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootparameters_patch",
+        parameters: &[],
+        body: Some("$request.body"),
+    },
+    Link {
+        from: "bootparameters_post",
+        status: "201",
+        to: "bootparameters_delete",
+        parameters: &[],
+        body: Some("$request.body"),
+    },
+]);
+
 /// The document as committed in `openapi/bss.json` (with its final newline),
 /// made once.
 pub fn openapi_json() -> &'static str {
-    static DOC: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let doc = ApiDoc::openapi()
-            .to_pretty_json()
-            .expect("the OpenAPI document serialises");
-        doc + "\n"
-    });
+    static DOC: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| ochami_service::openapi::to_json(&ApiDoc::openapi()));
     &DOC
 }
 

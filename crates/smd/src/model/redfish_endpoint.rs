@@ -102,6 +102,7 @@ where
 #[derive(Clone, Default, Deserialize, ToSchema)]
 pub struct RedfishEndpointIn {
     #[serde(rename = "ID", alias = "id", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub id: String,
     /// Ignored: derived from the ID.
     #[serde(
@@ -110,6 +111,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub type_: String,
     #[serde(
         rename = "Name",
@@ -117,6 +119,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub name: String,
     #[serde(
         rename = "Hostname",
@@ -124,6 +127,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub hostname: String,
     #[serde(
         rename = "Domain",
@@ -131,6 +135,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub domain: String,
     #[serde(
         rename = "FQDN",
@@ -138,6 +143,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub fqdn: String,
     #[serde(rename = "Enabled", alias = "enabled", default)]
     pub enabled: Option<bool>,
@@ -147,6 +153,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub uuid: String,
     #[serde(
         rename = "User",
@@ -154,6 +161,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub user: String,
     #[serde(
         rename = "Password",
@@ -161,6 +169,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub password: String,
     #[serde(rename = "UseSSDP", alias = "usessdp", default)]
     pub use_ssdp: Option<bool>,
@@ -172,6 +181,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub mac_addr: String,
     #[serde(
         rename = "IPAddress",
@@ -179,6 +189,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub ip_address: String,
     #[serde(rename = "RediscoverOnUpdate", alias = "rediscoveronupdate", default)]
     pub rediscover_on_update: Option<bool>,
@@ -188,6 +199,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub template_id: String,
     /// 1 = magellan's collect format in `Systems` / `Managers`.
     #[serde(rename = "SchemaVersion", alias = "schemaversion", default)]
@@ -198,6 +210,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub systems: Vec<SystemIn>,
     #[serde(
         rename = "Managers",
@@ -205,6 +218,7 @@ pub struct RedfishEndpointIn {
         default,
         deserialize_with = "nullable"
     )]
+    #[schema(nullable)]
     pub managers: Vec<ManagerIn>,
 }
 
@@ -293,14 +307,19 @@ impl RedfishEndpointPatch {
 #[serde(default)]
 pub struct EthernetIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub mac: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub ip: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
     pub enabled: Option<bool>,
 }
@@ -309,8 +328,10 @@ pub struct EthernetIn {
 #[serde(default)]
 pub struct PowerIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub state: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub power_control_ids: Vec<String>,
 }
 
@@ -318,8 +339,10 @@ pub struct PowerIn {
 #[serde(default)]
 pub struct LinksIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis: Vec<String>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub managers: Vec<String>,
 }
 
@@ -329,43 +352,61 @@ pub struct LinksIn {
 #[serde(default)]
 pub struct SystemIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uuid: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub system_type: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub serial: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub bios_version: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub ethernet_interfaces: Vec<EthernetIn>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub power: PowerIn,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub actions: Vec<String>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub links: LinksIn,
     pub processor_count: Option<u64>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub processor_type: String,
     /// GiB.
     pub memory_total: Option<f64>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_sku: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_serial: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_asset_tag: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_model: String,
     /// Absent: the node's stored NICs are left alone; a list (even empty)
     /// is the whole truth and NICs not in it are removed.
@@ -381,12 +422,16 @@ pub struct SystemIn {
 #[serde(default)]
 pub struct NetworkInterfaceIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub adapter: NetworkAdapterIn,
 }
 
@@ -394,16 +439,22 @@ pub struct NetworkInterfaceIn {
 #[serde(default)]
 pub struct NetworkAdapterIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub serial: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
 }
 
@@ -412,21 +463,28 @@ pub struct NetworkAdapterIn {
 #[serde(default)]
 pub struct ProcessorIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub socket: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub architecture: String,
     pub cores: Option<u64>,
     pub threads: Option<u64>,
     pub max_speed_mhz: Option<u64>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub part_number: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub serial: String,
 }
 
@@ -435,18 +493,24 @@ pub struct ProcessorIn {
 #[serde(default)]
 pub struct MemoryIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub device_type: String,
     pub capacity_mib: Option<u64>,
     pub speed_mhz: Option<u64>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub part_number: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub serial: String,
 }
 
@@ -455,22 +519,31 @@ pub struct MemoryIn {
 #[serde(default)]
 pub struct ManagerIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uuid: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(rename = "type", deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub type_: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub firmware_version: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub ethernet_interfaces: Vec<EthernetIn>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub actions: Vec<String>,
 }
 
