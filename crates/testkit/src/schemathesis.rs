@@ -12,7 +12,8 @@ use std::process::Stdio;
 /// Test cases per operation and phase: enough to find the classes of bug
 /// (every operation, every documented parameter, negative data), small enough
 /// for two shared cores. To explore further:
-/// `OCHAMI_SCHEMATHESIS_EXAMPLES=200 OCHAMI_SCHEMATHESIS_SEED=$RANDOM`.
+/// `OCHAMI_SCHEMATHESIS_EXAMPLES=200 OCHAMI_SCHEMATHESIS_SEED=$RANDOM`; to see
+/// every request and answer, `OCHAMI_SCHEMATHESIS_REPORT=junit,vcr`.
 const MAX_EXAMPLES: &str = "12";
 
 /// Fixed, so a finding reproduces run after run.
