@@ -78,8 +78,9 @@ fn problem_json(op: &mut Operation) {
 /// `oneOf: [$ref]` plus a `default` object, which generators reject
 /// ("ModelProperty cannot have a default value") and then drop every
 /// operation that uses the schema. Such a property becomes the plain `$ref`
-/// (keeping its description): an absent object still means its defaults, as
-/// for any optional property.
+/// (keeping its description), and a nullable one (`oneOf: [null, $ref]`)
+/// loses its `default`: an absent object still means its defaults, as for any
+/// optional property.
 pub struct ForGenerators;
 
 impl Modify for ForGenerators {
@@ -104,6 +105,11 @@ fn plain_refs(schema: &mut RefOr<Schema>) {
             }
             *schema = RefOr::Ref(r);
             return;
+        }
+        // `null` or another schema (a nullable defaulted property): the
+        // same, minus the default object.
+        if one.items.iter().any(|i| matches!(i, RefOr::Ref(_))) {
+            one.default = None;
         }
     }
     match inner {

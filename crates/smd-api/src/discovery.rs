@@ -16,6 +16,7 @@ pub const COMPLETE: &str = "Complete";
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct DiscoverIn {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub xnames: Vec<String>,
     #[serde(default)]
     pub force: bool,

@@ -19,7 +19,7 @@ pub struct NodeMap {
     #[serde(rename = "SubRole", default, skip_serializing_if = "String::is_empty")]
     pub sub_role: String,
     #[serde(rename = "NodeInfo", default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     pub node_info: Option<serde_json::Value>,
 }
 
@@ -45,7 +45,7 @@ pub struct NodeMapIn {
     #[schema(value_type = Option<SubRole>)]
     pub sub_role: Option<String>,
     #[serde(rename = "NodeInfo", default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     pub node_info: Option<serde_json::Value>,
 }
 

@@ -105,11 +105,14 @@ where
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RedfishEndpointIn {
     #[serde(rename = "ID", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub id: String,
     /// Ignored: derived from the ID.
     #[serde(rename = "Type", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub type_: String,
     #[serde(rename = "Name", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(
         rename = "Hostname",
@@ -117,6 +120,7 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub hostname: String,
     #[serde(
         rename = "Domain",
@@ -124,8 +128,10 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub domain: String,
     #[serde(rename = "FQDN", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub fqdn: String,
     #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -135,8 +141,10 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub uuid: String,
     #[serde(rename = "User", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub user: String,
     #[serde(
         rename = "Password",
@@ -144,6 +152,7 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub password: String,
     #[serde(rename = "UseSSDP", default, skip_serializing_if = "Option::is_none")]
     pub use_ssdp: Option<bool>,
@@ -159,6 +168,7 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub mac_addr: String,
     #[serde(
         rename = "IPAddress",
@@ -166,6 +176,7 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub ip_address: String,
     #[serde(
         rename = "RediscoverOnUpdate",
@@ -179,6 +190,7 @@ pub struct RedfishEndpointIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub template_id: String,
     /// 1 = magellan's collect format in `Systems` / `Managers`.
     #[serde(
@@ -188,8 +200,10 @@ pub struct RedfishEndpointIn {
     )]
     pub schema_version: Option<i64>,
     #[serde(rename = "Systems", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub systems: Vec<SystemIn>,
     #[serde(rename = "Managers", default, deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub managers: Vec<ManagerIn>,
 }
 
@@ -278,14 +292,19 @@ impl RedfishEndpointPatch {
 #[serde(default)]
 pub struct EthernetIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub mac: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub ip: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -296,12 +315,16 @@ pub struct EthernetIn {
 #[serde(default)]
 pub struct PowerIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub state: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub mode: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub restore_policy: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub power_control_ids: Vec<String>,
 }
 
@@ -310,8 +333,10 @@ pub struct PowerIn {
 #[serde(default)]
 pub struct LinksIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis: Vec<String>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub managers: Vec<String>,
 }
 
@@ -322,52 +347,71 @@ pub struct LinksIn {
 pub struct SystemIn {
     /// Full URL of the system resource (SMD keeps only the path).
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uuid: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub system_type: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub serial: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub bios_version: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub ethernet_interfaces: Vec<EthernetIn>,
     /// Absent: the node's stored NICs are left alone; a list (even empty)
     /// is the whole truth and NICs not in it are removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_interfaces: Option<Vec<NetworkInterfaceIn>>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub power: PowerIn,
     /// Allowable `ResetType`s of `#ComputerSystem.Reset`.
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub actions: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processor_count: Option<u64>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub processor_type: String,
     /// GiB.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_total: Option<f64>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub trusted_modules: Vec<String>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_sku: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_serial: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_asset_tag: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub chassis_model: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub links: LinksIn,
     /// Per-CPU detail (beyond OpenCHAMI's summary; OpenCHAMI/magellan#143);
     /// absent or a list, as `network_interfaces`.
@@ -383,12 +427,16 @@ pub struct SystemIn {
 #[serde(default)]
 pub struct NetworkInterfaceIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub adapter: NetworkAdapterIn,
 }
 
@@ -397,16 +445,22 @@ pub struct NetworkInterfaceIn {
 #[serde(default)]
 pub struct NetworkAdapterIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub serial: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
 }
 
@@ -415,14 +469,19 @@ pub struct NetworkAdapterIn {
 #[serde(default)]
 pub struct ProcessorIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub socket: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub architecture: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cores: Option<u64>,
@@ -434,11 +493,13 @@ pub struct ProcessorIn {
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub part_number: String,
     #[serde(
         deserialize_with = "nullable",
         skip_serializing_if = "String::is_empty"
     )]
+    #[schema(nullable)]
     pub serial: String,
 }
 
@@ -447,20 +508,26 @@ pub struct ProcessorIn {
 #[serde(default)]
 pub struct MemoryIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub device_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capacity_mib: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speed_mhz: Option<u64>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub manufacturer: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub part_number: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub serial: String,
 }
 
@@ -469,24 +536,34 @@ pub struct MemoryIn {
 #[serde(default)]
 pub struct ManagerIn {
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uri: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub uuid: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub name: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub description: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub model: String,
     #[serde(rename = "type", deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub type_: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub firmware_version: String,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub ethernet_interfaces: Vec<EthernetIn>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub actions: Vec<String>,
     #[serde(deserialize_with = "nullable")]
+    #[schema(nullable)]
     pub command_shell: Vec<String>,
 }
 

@@ -12,7 +12,8 @@ use std::process::Stdio;
 /// Test cases per operation and phase: enough to find the classes of bug
 /// (every operation, every documented parameter, negative data), small enough
 /// for two shared cores. To explore further:
-/// `OCHAMI_SCHEMATHESIS_EXAMPLES=200 OCHAMI_SCHEMATHESIS_SEED=$RANDOM`.
+/// `OCHAMI_SCHEMATHESIS_EXAMPLES=200 OCHAMI_SCHEMATHESIS_SEED=$RANDOM`; to see
+/// every request and answer, `OCHAMI_SCHEMATHESIS_REPORT=junit,vcr`.
 const MAX_EXAMPLES: &str = "12";
 
 /// Fixed, so a finding reproduces run after run.
@@ -39,12 +40,16 @@ pub fn document(name: &str) -> PathBuf {
 /// Run every phase against `base`; panic with the report on any finding.
 /// Returns the report (printed by the caller's test on success). Reports
 /// (JUnit, for CI) land in `report_dir` (the test's `CARGO_TARGET_TMPDIR`).
-/// `None` when schemathesis is missing and `OCHAMI_SKIP` names it (missing
-/// and not named: the test fails, saying how to install it).
-pub async fn run(document_name: &str, base: &str, report_dir: &Path) -> Option<String> {
-    if !crate::need::tool("schemathesis") {
-        return None;
-    }
+/// `extra` goes on schemathesis's command line (e.g. operation filters).
+pub async fn run(document_name: &str, base: &str, report_dir: &Path, extra: &[&str]) -> String {
+    // Fail, naming what is missing, rather than skip.
+    let version = std::process::Command::new("schemathesis")
+        .arg("--version")
+        .output();
+    assert!(
+        version.as_ref().is_ok_and(|o| o.status.success()),
+        "schemathesis is not installed: run `cargo xtask tools` (pip install 'schemathesis>=4,<5')"
+    );
     let report = report_dir.join(format!("schemathesis-{document_name}"));
     std::fs::create_dir_all(&report).expect("create the report dir");
     let config = report.join("schemathesis.toml");
@@ -69,7 +74,9 @@ pub async fn run(document_name: &str, base: &str, report_dir: &Path) -> Option<S
         .args(["--output-truncate", "false"])
         .arg("--report-dir")
         .arg(&report)
-        .args(["--report", "junit"])
+        .arg("--report")
+        .arg(setting("OCHAMI_SCHEMATHESIS_REPORT", "junit"))
+        .args(extra)
         // No colours in a test log; no telemetry from a test.
         .env("NO_COLOR", "1")
         .env("SCHEMATHESIS_TELEMETRY", "false")
@@ -87,5 +94,5 @@ pub async fn run(document_name: &str, base: &str, report_dir: &Path) -> Option<S
         out.status.success(),
         "schemathesis found problems with {document_name}:\n{text}"
     );
-    Some(text)
+    text
 }

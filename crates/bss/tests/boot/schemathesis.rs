@@ -43,12 +43,18 @@ async fn seed(smd: &str, bss: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bss_answers_as_its_openapi_document_says() {
+    if !ochami_testkit::need::tool("schemathesis") {
+        return;
+    }
     let smd = spawn_smd().await;
     let bss = spawn_bss(&smd.url).await;
     seed(&smd.url, &bss.url).await;
-    if let Some(report) =
-        schemathesis::run("bss.json", &bss.url, Path::new(env!("CARGO_TARGET_TMPDIR"))).await
-    {
-        println!("{report}");
-    }
+    let report = schemathesis::run(
+        "bss.json",
+        &bss.url,
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &[],
+    )
+    .await;
+    println!("{report}");
 }

@@ -82,7 +82,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One component endpoint.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/ComponentEndpoints/{xname}", operation_id = "doComponentEndpointGet", tag = "component-endpoints",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = ComponentEndpoint), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -110,7 +110,7 @@ pub async fn get_one(
 
 /// Delete one component endpoint.
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/ComponentEndpoints/{xname}", operation_id = "doComponentEndpointDelete", tag = "component-endpoints",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n1")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,

@@ -318,7 +318,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One component.
 #[utoipa::path(get, path = "/hsm/v2/State/Components/{xname}", operation_id = "doComponentGet", tag = "components",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = Component), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -337,7 +337,7 @@ pub async fn get_one(
 
 /// Create or update one component (`{"Component":{..},"Force":bool}`).
 #[utoipa::path(put, path = "/hsm/v2/State/Components/{xname}", operation_id = "doComponentPut", tag = "components",
-    params(("xname" = String, Path)), request_body = ComponentPut,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = ComponentPut,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn put_one(
     state: web::Data<AppState>,
@@ -369,7 +369,7 @@ pub async fn put_one(
 
 /// Delete one component.
 #[utoipa::path(delete, path = "/hsm/v2/State/Components/{xname}", operation_id = "doComponentDelete", tag = "components",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n1")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,
@@ -478,7 +478,7 @@ fn role_patch(b: &RolePatch) -> Result<ComponentPatch, Problem> {
 
 /// Set State (Flag resets to OK unless given).
 #[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/StateData", operation_id = "doCompStatePatch", tag = "components",
-    params(("xname" = String, Path)), request_body = StatePatch,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = StatePatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_state(
     state: web::Data<AppState>,
@@ -490,7 +490,7 @@ pub async fn patch_state(
 
 /// Set Flag.
 #[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/FlagOnly", operation_id = "doCompFlagOnlyPatch", tag = "components",
-    params(("xname" = String, Path)), request_body = FlagPatch,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = FlagPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_flag(
     state: web::Data<AppState>,
@@ -502,7 +502,7 @@ pub async fn patch_flag(
 
 /// Set Enabled.
 #[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/Enabled", operation_id = "doCompEnabledPatch", tag = "components",
-    params(("xname" = String, Path)), request_body = EnabledPatch,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = EnabledPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_enabled(
     state: web::Data<AppState>,
@@ -514,7 +514,7 @@ pub async fn patch_enabled(
 
 /// Set SoftwareStatus.
 #[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/SoftwareStatus", operation_id = "doCompSwStatusPatch", tag = "components",
-    params(("xname" = String, Path)), request_body = SoftwareStatusPatch,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = SoftwareStatusPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_software_status(
     state: web::Data<AppState>,
@@ -526,7 +526,7 @@ pub async fn patch_software_status(
 
 /// Set Role (and SubRole).
 #[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/Role", operation_id = "doCompRolePatch", tag = "components",
-    params(("xname" = String, Path)), request_body = RolePatch,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = RolePatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_role(
     state: web::Data<AppState>,
@@ -538,7 +538,7 @@ pub async fn patch_role(
 
 /// Set NID.
 #[utoipa::path(patch, path = "/hsm/v2/State/Components/{xname}/NID", operation_id = "doCompNIDPatch", tag = "components",
-    params(("xname" = String, Path)), request_body = NidPatch,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = NidPatch,
     responses((status = 204), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_nid(
     state: web::Data<AppState>,
@@ -635,7 +635,7 @@ pub async fn bulk_nid(
 
 /// The component with NID `nid`.
 #[utoipa::path(get, path = "/hsm/v2/State/Components/ByNID/{nid}", operation_id = "doComponentByNIDGet", tag = "components",
-    params(("nid" = i64, Path)),
+    params(("nid" = i64, Path, example = 1)),
     responses((status = 200, body = Component), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn by_nid(
     state: web::Data<AppState>,
@@ -736,7 +736,7 @@ pub async fn query_post(
 
 /// A component and everything it contains, filtered.
 #[utoipa::path(get, path = "/hsm/v2/State/Components/Query/{xname}", operation_id = "doComponentQueryGet", tag = "components",
-    params(("xname" = String, Path), ("type" = Option<Vec<String>>, Query)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0"), ("type" = Option<Vec<String>>, Query)),
     responses((status = 200, body = ComponentArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn query_get(
     state: web::Data<AppState>,

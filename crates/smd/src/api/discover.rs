@@ -105,7 +105,7 @@ pub async fn status_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One DiscoveryStatus entry.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/DiscoveryStatus/{id}", operation_id = "doDiscoveryStatusGet", tag = "discover",
-    params(("id" = u32, Path)),
+    params(("id" = u32, Path, example = 0)),
     responses((status = 200, body = DiscoveryStatus), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn status_one(

@@ -178,7 +178,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One interface (the id may be any MAC spelling).
 #[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", operation_id = "doCompEthInterfaceGetV2", tag = "ethernet-interfaces",
-    params(("id" = String, Path)),
+    params(("id" = String, Path, example = "525400000000")),
     responses((status = 200, body = EthernetInterface), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -195,7 +195,7 @@ pub async fn get_one(
 
 /// Change Description, ComponentID or IPAddresses.
 #[utoipa::path(patch, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", operation_id = "doCompEthInterfacePatchV2", tag = "ethernet-interfaces",
-    params(("id" = String, Path)), request_body = EthernetInterfacePatch,
+    params(("id" = String, Path, example = "525400000000")), request_body(content = EthernetInterfacePatch, example = json!({"Description": "Node network interface"})),
     responses((status = 200, body = EthernetInterface), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_one(
@@ -239,7 +239,7 @@ pub async fn patch_one(
 
 /// Delete one interface.
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}", operation_id = "doCompEthInterfaceDeleteV2", tag = "ethernet-interfaces",
-    params(("id" = String, Path)),
+    params(("id" = String, Path, example = "525400000001")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,
@@ -253,8 +253,8 @@ pub async fn delete_one(
 }
 
 /// The interface's IP addresses.
-#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses", operation_id = "doCompEthInterfaceIPAddressesGetV2", tag = "ethernet-interfaces",
-    params(("id" = String, Path)),
+#[utoipa::path(get, path = "/hsm/v2/Inventory/EthernetInterfaces/{ethInterfaceID}/IPAddresses", operation_id = "doCompEthInterfaceIPAddressesGetV2", tag = "ethernet-interfaces",
+    params(("ethInterfaceID" = String, Path, example = "525400800000")),
     responses((status = 200, body = Vec<IpAddressMapping>), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn ips_get(
     state: web::Data<AppState>,
@@ -270,8 +270,9 @@ pub async fn ips_get(
 }
 
 /// Add an IP address.
-#[utoipa::path(post, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses", operation_id = "doCompEthInterfaceIPAddressesPostV2", tag = "ethernet-interfaces",
-    params(("id" = String, Path)), request_body = IpAddressIn,
+#[utoipa::path(post, path = "/hsm/v2/Inventory/EthernetInterfaces/{ethInterfaceID}/IPAddresses", operation_id = "doCompEthInterfaceIPAddressesPostV2", tag = "ethernet-interfaces",
+    params(("ethInterfaceID" = String, Path, example = "525400800000")),
+    request_body(content = IpAddressIn, example = json!({"IPAddress": "172.16.0.11"})),
     responses((status = 201, body = crate::model::redfish_endpoint::ResourceUri),
         (status = 404, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
 pub async fn ips_post(
@@ -297,8 +298,8 @@ fn ip_path(raw: &str) -> Result<String, Problem> {
 }
 
 /// Change an IP address's Network.
-#[utoipa::path(patch, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses/{ip}", operation_id = "doCompEthInterfaceIPAddressPatchV2", tag = "ethernet-interfaces",
-    params(("id" = String, Path), ("ip" = String, Path)), request_body = IpAddressPatch,
+#[utoipa::path(patch, path = "/hsm/v2/Inventory/EthernetInterfaces/{ethInterfaceID}/IPAddresses/{ipAddress}", operation_id = "doCompEthInterfaceIPAddressPatchV2", tag = "ethernet-interfaces",
+    params(("ethInterfaceID" = String, Path, example = "525400800000"), ("ipAddress" = String, Path, example = "127.0.0.1")), request_body = IpAddressPatch,
     responses((status = 200, body = IpAddressMapping), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn ip_patch(
     state: web::Data<AppState>,
@@ -319,8 +320,8 @@ pub async fn ip_patch(
 }
 
 /// Remove an IP address.
-#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces/{id}/IPAddresses/{ip}", operation_id = "doCompEthInterfaceIPAddressDeleteV2", tag = "ethernet-interfaces",
-    params(("id" = String, Path), ("ip" = String, Path)),
+#[utoipa::path(delete, path = "/hsm/v2/Inventory/EthernetInterfaces/{ethInterfaceID}/IPAddresses/{ipAddress}", operation_id = "doCompEthInterfaceIPAddressDeleteV2", tag = "ethernet-interfaces",
+    params(("ethInterfaceID" = String, Path, example = "525400800000"), ("ipAddress" = String, Path, example = "172.16.0.10")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn ip_delete(
     state: web::Data<AppState>,

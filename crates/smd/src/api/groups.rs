@@ -211,7 +211,7 @@ pub async fn labels(state: web::Data<AppState>) -> Result<HttpResponse, Problem>
 
 /// One group.
 #[utoipa::path(get, path = "/hsm/v2/groups/{label}", operation_id = "doGroupGet", tag = "groups",
-    params(("label" = String, Path),
+    params(("label" = String, Path, example = "compute"),
         ("partition" = Option<String>, Query, description = "only members also in this partition (NULL: in none)")),
     responses((status = 200, body = Group), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -232,7 +232,7 @@ pub async fn get_one(
 
 /// Change a group's description and/or tags.
 #[utoipa::path(patch, path = "/hsm/v2/groups/{label}", operation_id = "doGroupPatch", tag = "groups",
-    params(("label" = String, Path)), request_body = GroupPatch,
+    params(("label" = String, Path, example = "compute")), request_body = GroupPatch,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_one(
@@ -261,7 +261,7 @@ pub async fn patch_one(
 
 /// Delete a group (its components stay).
 #[utoipa::path(delete, path = "/hsm/v2/groups/{label}", operation_id = "doGroupDelete", tag = "groups",
-    params(("label" = String, Path)),
+    params(("label" = String, Path, example = "scratch")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,
@@ -276,8 +276,8 @@ pub async fn delete_one(
 }
 
 /// A group's members.
-#[utoipa::path(get, path = "/hsm/v2/groups/{label}/members", operation_id = "doGroupMembersGet", tag = "groups",
-    params(("label" = String, Path),
+#[utoipa::path(get, path = "/hsm/v2/groups/{group_label}/members", operation_id = "doGroupMembersGet", tag = "groups",
+    params(("group_label" = String, Path, example = "blue"),
         ("partition" = Option<String>, Query, description = "only members also in this partition (NULL: in none)")),
     responses((status = 200, body = Members), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn members_get(
@@ -296,8 +296,9 @@ pub async fn members_get(
 }
 
 /// Add a member (`{"id":"x.."}`).
-#[utoipa::path(post, path = "/hsm/v2/groups/{label}/members", operation_id = "doGroupMembersPost", tag = "groups",
-    params(("label" = String, Path)), request_body = MemberIn,
+#[utoipa::path(post, path = "/hsm/v2/groups/{group_label}/members", operation_id = "doGroupMembersPost", tag = "groups",
+    params(("group_label" = String, Path, example = "blue")),
+    request_body(content = MemberIn, example = json!({"id": "x1000c1s7b0n1"})),
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 400, body = ochami_types::ProblemDetails), (status = 404, body = ochami_types::ProblemDetails),
         (status = 409, body = ochami_types::ProblemDetails)))]
@@ -321,8 +322,9 @@ pub async fn members_post(
 
 /// Replace the members (`{"ids":[..]}`): 201 with a URI per member, 204
 /// when the group is left empty.
-#[utoipa::path(put, path = "/hsm/v2/groups/{label}/members", operation_id = "doGroupMembersPut", tag = "groups",
-    params(("label" = String, Path)), request_body = MembersIn,
+#[utoipa::path(put, path = "/hsm/v2/groups/{group_label}/members", operation_id = "doGroupMembersPut", tag = "groups",
+    params(("group_label" = String, Path, example = "blue")),
+    request_body(content = MembersIn, example = json!({"ids": ["x1000c1s7b0n0"]})),
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 204), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
@@ -358,8 +360,8 @@ pub async fn members_put(
 }
 
 /// Remove a member.
-#[utoipa::path(delete, path = "/hsm/v2/groups/{label}/members/{xname}", operation_id = "doGroupMemberDelete", tag = "groups",
-    params(("label" = String, Path), ("xname" = String, Path)),
+#[utoipa::path(delete, path = "/hsm/v2/groups/{group_label}/members/{xname}", operation_id = "doGroupMemberDelete", tag = "groups",
+    params(("group_label" = String, Path, example = "blue"), ("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn member_delete(

@@ -228,7 +228,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One location.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/{xname}", operation_id = "doHWInvByLocationGet", tag = "hardware",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = HwInvByLoc), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -247,7 +247,7 @@ pub async fn get_one(
 
 /// Delete one location (its FRU stays, with a `Removed` event).
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/{xname}", operation_id = "doHWInvByLocationDelete", tag = "hardware",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n1")),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
@@ -272,7 +272,7 @@ pub async fn delete_one(
 // Rationale: OpenCHAMI refuses `Hierarchical` (not implemented there); we
 // nest every location in its nearest listed ancestor.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/Query/{xname}", operation_id = "doHWInvByLocationQueryGet", tag = "hardware",
-    params(("xname" = String, Path), ("type" = Option<Vec<String>>, Query),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0"), ("type" = Option<Vec<String>>, Query),
         ("partition" = Option<Vec<String>>, Query), ("children" = Option<bool>, Query),
         ("parents" = Option<bool>, Query), ("format" = Option<String>, Query)),
     responses((status = 200, body = SystemHwInventory), (status = 400, body = ochami_types::ProblemDetails)))]
@@ -384,7 +384,7 @@ pub async fn history_delete_all(state: web::Data<AppState>) -> Result<HttpRespon
 
 /// The history of one location (`{"ID":..,"History":[..]}`, possibly empty).
 #[utoipa::path(get, path = "/hsm/v2/Inventory/Hardware/History/{xname}", operation_id = "doHWInvHistByLocationGet", tag = "hardware",
-    params(("xname" = String, Path), ("eventtype" = Option<Vec<String>>, Query),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0"), ("eventtype" = Option<Vec<String>>, Query),
         ("starttime" = Option<String>, Query), ("endtime" = Option<String>, Query)),
     responses((status = 200, body = HwInvHistArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn history_one(
@@ -407,7 +407,7 @@ pub async fn history_one(
 
 /// Delete the history of one location.
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/Hardware/History/{xname}", operation_id = "doHWInvHistByLocationDelete", tag = "hardware",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n1")),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn history_delete_one(
@@ -443,7 +443,7 @@ pub async fn fru_delete_all(state: web::Data<AppState>) -> Result<HttpResponse, 
 
 /// One FRU.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/{fruid}", operation_id = "doHWInvByFRUGet", tag = "hardware",
-    params(("fruid" = String, Path)),
+    params(("fruid" = String, Path, example = "Node.ochamirs.SIM000000N0")),
     responses((status = 200, body = HwInvByFru), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_get(
     state: web::Data<AppState>,
@@ -457,7 +457,7 @@ pub async fn fru_get(
 
 /// Delete one FRU (its location becomes Empty, with a `Removed` event).
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/{fruid}", operation_id = "doHWInvByFRUDelete", tag = "hardware",
-    params(("fruid" = String, Path)),
+    params(("fruid" = String, Path, example = "FRUIDforx1000c1s7b0n1p1")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_delete(
     state: web::Data<AppState>,
@@ -499,7 +499,7 @@ pub async fn fru_history_all(
 
 /// The history of one FRU: where it was and when.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/HardwareByFRU/History/{fruid}", operation_id = "doHWInvHistByFRUGet", tag = "hardware",
-    params(("fruid" = String, Path), ("eventtype" = Option<Vec<String>>, Query),
+    params(("fruid" = String, Path, example = "Node.ochamirs.SIM000000N0"), ("eventtype" = Option<Vec<String>>, Query),
         ("starttime" = Option<String>, Query), ("endtime" = Option<String>, Query)),
     responses((status = 200, body = HwInvHistArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn fru_history_one(
@@ -522,7 +522,7 @@ pub async fn fru_history_one(
 
 /// Delete the history of one FRU.
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/HardwareByFRU/History/{fruid}", operation_id = "doHWInvHistByFRUDelete", tag = "hardware",
-    params(("fruid" = String, Path)),
+    params(("fruid" = String, Path, example = "FRUIDforx1000c1s7b0n1p0")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn fru_history_delete(
     state: web::Data<AppState>,

@@ -44,7 +44,7 @@ pub async fn list(state: web::Data<AppState>, q: QueryParams) -> Result<HttpResp
 
 /// One component's membership.
 #[utoipa::path(get, path = "/hsm/v2/memberships/{xname}", operation_id = "doMembershipGet", tag = "memberships",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = Membership), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(

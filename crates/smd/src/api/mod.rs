@@ -6,6 +6,7 @@ pub mod discover;
 pub mod ethernet_interfaces;
 pub mod groups;
 pub mod hardware;
+mod links;
 pub mod locks;
 pub mod memberships;
 pub mod node_maps;
@@ -19,6 +20,7 @@ pub mod values;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use links::LINKS;
 use ochami_service::http::Problem;
 use ochami_service::openapi::{ForGenerators, ProblemResponses};
 use ochami_types::Xname;
@@ -30,7 +32,7 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&ProblemResponses, &ForGenerators),
+    modifiers(&ProblemResponses, &ForGenerators, &LINKS),
     info(
         title = "ochami smd (HSM v2)",
         description = "State Management Database, wire-compatible with OpenCHAMI smd."
@@ -154,7 +156,8 @@ use crate::AppState;
         hardware::fru_get,
         hardware::fru_delete,
         hardware::fru_history_all,
-        hardware::fru_history_as_fru_delete,
+        // Not `hardware::fru_history_as_fru_delete`: DELETE HardwareByFRU/History is
+        // routed (S30) but not documented, since it can only ever answer 404.
         hardware::fru_history_one,
         hardware::fru_history_delete,
         subscriptions::list,

@@ -76,7 +76,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One node map.
 #[utoipa::path(get, path = "/hsm/v2/Defaults/NodeMaps/{xname}", operation_id = "doNodeMapGet", tag = "node-maps",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = NodeMap), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -95,7 +95,7 @@ pub async fn get_one(
 
 /// Create or replace one node map; answers the stored map.
 #[utoipa::path(put, path = "/hsm/v2/Defaults/NodeMaps/{xname}", operation_id = "doNodeMapPut", tag = "node-maps",
-    params(("xname" = String, Path)), request_body = NodeMapIn,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = NodeMapIn,
     responses((status = 200, body = NodeMap), (status = 400, body = ochami_types::ProblemDetails),
         (status = 409, body = ochami_types::ProblemDetails)))]
 pub async fn put_one(
@@ -132,7 +132,7 @@ pub async fn put_one(
 
 /// Delete one node map.
 #[utoipa::path(delete, path = "/hsm/v2/Defaults/NodeMaps/{xname}", operation_id = "doNodeMapDelete", tag = "node-maps",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n1")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,

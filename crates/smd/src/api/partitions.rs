@@ -110,7 +110,7 @@ pub async fn names(state: web::Data<AppState>) -> Result<HttpResponse, Problem> 
 
 /// One partition.
 #[utoipa::path(get, path = "/hsm/v2/partitions/{name}", operation_id = "doPartitionGet", tag = "partitions",
-    params(("name" = String, Path)),
+    params(("name" = String, Path, example = "p1")),
     responses((status = 200, body = Partition), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -126,7 +126,7 @@ pub async fn get_one(
 
 /// Change a partition's description and/or tags.
 #[utoipa::path(patch, path = "/hsm/v2/partitions/{name}", operation_id = "doPartitionPatch", tag = "partitions",
-    params(("name" = String, Path)), request_body = GroupPatch,
+    params(("name" = String, Path, example = "p1")), request_body = GroupPatch,
     responses((status = 204), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_one(
@@ -155,7 +155,7 @@ pub async fn patch_one(
 
 /// Delete a partition (its components stay).
 #[utoipa::path(delete, path = "/hsm/v2/partitions/{name}", operation_id = "doPartitionDelete", tag = "partitions",
-    params(("name" = String, Path)),
+    params(("name" = String, Path, example = "p2")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,
@@ -170,8 +170,8 @@ pub async fn delete_one(
 }
 
 /// A partition's members.
-#[utoipa::path(get, path = "/hsm/v2/partitions/{name}/members", operation_id = "doPartitionMembersGet", tag = "partitions",
-    params(("name" = String, Path)),
+#[utoipa::path(get, path = "/hsm/v2/partitions/{partition_name}/members", operation_id = "doPartitionMembersGet", tag = "partitions",
+    params(("partition_name" = String, Path, example = "p3")),
     responses((status = 200, body = Members), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn members_get(
     state: web::Data<AppState>,
@@ -185,8 +185,9 @@ pub async fn members_get(
 }
 
 /// Add a member (`{"id":"x.."}`).
-#[utoipa::path(post, path = "/hsm/v2/partitions/{name}/members", operation_id = "doPartitionMembersPost", tag = "partitions",
-    params(("name" = String, Path)), request_body = MemberIn,
+#[utoipa::path(post, path = "/hsm/v2/partitions/{partition_name}/members", operation_id = "doPartitionMembersPost", tag = "partitions",
+    params(("partition_name" = String, Path, example = "p3")),
+    request_body(content = MemberIn, example = json!({"id": "x1000c1s7b0n1"})),
     responses((status = 201, body = Vec<crate::model::redfish_endpoint::ResourceUri>, headers(("Location" = String))),
         (status = 400, body = ochami_types::ProblemDetails), (status = 404, body = ochami_types::ProblemDetails),
         (status = 409, body = ochami_types::ProblemDetails)))]
@@ -209,8 +210,8 @@ pub async fn members_post(
 }
 
 /// Remove a member.
-#[utoipa::path(delete, path = "/hsm/v2/partitions/{name}/members/{xname}", operation_id = "doPartitionMemberDelete", tag = "partitions",
-    params(("name" = String, Path), ("xname" = String, Path)),
+#[utoipa::path(delete, path = "/hsm/v2/partitions/{partition_name}/members/{xname}", operation_id = "doPartitionMemberDelete", tag = "partitions",
+    params(("partition_name" = String, Path, example = "p3"), ("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = super::service::Message), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn member_delete(

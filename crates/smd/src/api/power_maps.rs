@@ -65,7 +65,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One power map.
 #[utoipa::path(get, path = "/hsm/v2/sysinfo/powermaps/{xname}", operation_id = "doPowerMapGet", tag = "power-maps",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")),
     responses((status = 200, body = PowerMap), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
@@ -81,7 +81,7 @@ pub async fn get_one(
 
 /// Create or replace one power map; answers the stored map.
 #[utoipa::path(put, path = "/hsm/v2/sysinfo/powermaps/{xname}", operation_id = "doPowerMapPut", tag = "power-maps",
-    params(("xname" = String, Path)), request_body = PowerMapIn,
+    params(("xname" = String, Path, example = "x1000c1s7b0n0")), request_body = PowerMapIn,
     responses((status = 200, body = PowerMap), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn put_one(
     state: web::Data<AppState>,
@@ -102,7 +102,7 @@ pub async fn put_one(
 
 /// Delete one power map.
 #[utoipa::path(delete, path = "/hsm/v2/sysinfo/powermaps/{xname}", operation_id = "doPowerMapDelete", tag = "power-maps",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0n1")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,

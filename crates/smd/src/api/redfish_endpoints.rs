@@ -224,7 +224,7 @@ async fn one(state: &AppState, id: &Xname) -> Result<Option<RedfishEndpoint>, Pr
 
 /// One endpoint.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointGet", tag = "redfish-endpoints",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0")),
     responses((status = 200, body = RedfishEndpoint), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -244,7 +244,7 @@ pub async fn get_one(
 /// inventory is upserted and MACs owned by other components are taken over.
 /// 200 with the endpoint when it existed, 204 when it was created (as OpenCHAMI).
 #[utoipa::path(put, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointPut", tag = "redfish-endpoints",
-    params(("xname" = String, Path)), request_body = RedfishEndpointIn,
+    params(("xname" = String, Path, example = "x1000c1s7b0")), request_body = RedfishEndpointIn,
     responses((status = 200, body = RedfishEndpoint), (status = 204),
         (status = 400, body = ochami_types::ProblemDetails), (status = 409, body = ochami_types::ProblemDetails)))]
 pub async fn put_one(
@@ -290,7 +290,7 @@ pub async fn put_one(
 
 /// Change some fields of an endpoint.
 #[utoipa::path(patch, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointPatch", tag = "redfish-endpoints",
-    params(("xname" = String, Path)), request_body = RedfishEndpointPatch,
+    params(("xname" = String, Path, example = "x1000c1s7b0")), request_body = RedfishEndpointPatch,
     responses((status = 200, body = RedfishEndpoint), (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn patch_one(
@@ -326,7 +326,7 @@ pub async fn patch_one(
 
 /// Delete one endpoint.
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/RedfishEndpoints/{xname}", operation_id = "doRedfishEndpointDelete", tag = "redfish-endpoints",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b1")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,
@@ -347,7 +347,7 @@ pub async fn delete_one(
 
 /// Endpoints at or under `xname` (`s0` or `all` for every one).
 #[utoipa::path(get, path = "/hsm/v2/Inventory/RedfishEndpoints/Query/{xname}", operation_id = "doRedfishEndpointQueryGet", tag = "redfish-endpoints",
-    params(("xname" = String, Path)),
+    params(("xname" = String, Path, example = "x1000c1s7b0")),
     responses((status = 200, body = RedfishEndpointArray), (status = 400, body = ochami_types::ProblemDetails)))]
 pub async fn query_get(
     state: web::Data<AppState>,

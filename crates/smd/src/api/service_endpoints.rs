@@ -65,7 +65,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One service across endpoints.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}", operation_id = "doServiceEndpointsGet", tag = "service-endpoints",
-    params(("service" = String, Path)), responses((status = 200, body = ServiceEndpointArray)))]
+    params(("service" = String, Path, example = "AccountService")), responses((status = 200, body = ServiceEndpointArray)))]
 pub async fn by_service(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -79,7 +79,7 @@ pub async fn by_service(
 
 /// One service of one endpoint.
 #[utoipa::path(get, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}/RedfishEndpoints/{xname}", operation_id = "doServiceEndpointGet",
-    tag = "service-endpoints", params(("service" = String, Path), ("xname" = String, Path)),
+    tag = "service-endpoints", params(("service" = String, Path, example = "AccountService"), ("xname" = String, Path, example = "x1000c1s7b0")),
     responses((status = 200, body = ServiceEndpoint), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -102,7 +102,7 @@ pub async fn get_one(
 
 /// Delete one service of one endpoint.
 #[utoipa::path(delete, path = "/hsm/v2/Inventory/ServiceEndpoints/{service}/RedfishEndpoints/{xname}", operation_id = "doServiceEndpointDelete",
-    tag = "service-endpoints", params(("service" = String, Path), ("xname" = String, Path)),
+    tag = "service-endpoints", params(("service" = String, Path, example = "SessionService"), ("xname" = String, Path, example = "x1000c1s7b0")),
     responses((status = 200, body = super::service::Message), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn delete_one(
     state: web::Data<AppState>,

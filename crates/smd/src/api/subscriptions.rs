@@ -139,7 +139,7 @@ pub async fn delete_all(state: web::Data<AppState>) -> Result<HttpResponse, Prob
 
 /// One subscription.
 #[utoipa::path(get, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doGetSCNSubscription", tag = "subscriptions",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, example = 1)),
     responses((status = 200, body = Subscription),
         (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -154,7 +154,7 @@ pub async fn get_one(
 
 /// Replace a subscription whole.
 #[utoipa::path(put, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doPutSCNSubscription", tag = "subscriptions",
-    params(("id" = i64, Path)), request_body = SubscriptionIn,
+    params(("id" = i64, Path, example = 1)), request_body = SubscriptionIn,
     responses((status = 204),
         (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails),
@@ -175,7 +175,7 @@ pub async fn put_one(
 /// Add to, remove from or replace the trigger lists given (`Op`), and set
 /// `Enabled` when given.
 #[utoipa::path(patch, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doPatchSCNSubscription", tag = "subscriptions",
-    params(("id" = i64, Path)), request_body = SubscriptionPatch,
+    params(("id" = i64, Path, example = 1)), request_body = SubscriptionPatch,
     responses((status = 204),
         (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]
@@ -225,7 +225,7 @@ pub async fn patch_one(
 
 /// Delete one subscription (and what was still queued for it).
 #[utoipa::path(delete, path = "/hsm/v2/Subscriptions/SCN/{id}", operation_id = "doDeleteSCNSubscription", tag = "subscriptions",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path, example = 2)),
     responses((status = 200, body = crate::api::service::Message),
         (status = 400, body = ochami_types::ProblemDetails),
         (status = 404, body = ochami_types::ProblemDetails)))]

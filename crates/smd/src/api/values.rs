@@ -69,7 +69,7 @@ pub async fn values_all() -> HttpResponse {
 
 /// One enum's spellings: `{"Arch":[...]}` etc.
 #[utoipa::path(get, path = "/hsm/v2/service/values/{which}", operation_id = "doValuesKindGet", tag = "service",
-    params(("which" = String, Path, description = "arch, class, flag, nettype, role, subrole, state or type")),
+    params(("which" = String, Path, description = "arch, class, flag, nettype, role, subrole, state or type", example = "role")),
     responses((status = 200, body = Object), (status = 404, body = ochami_types::ProblemDetails)))]
 pub async fn values_one(path: web::Path<String>) -> Result<HttpResponse, Problem> {
     let v = values();
