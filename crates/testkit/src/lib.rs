@@ -31,22 +31,34 @@ pub fn cluster() -> &'static Cluster {
     })
 }
 
-/// A new empty database on the test cluster; returns its URL.
-pub async fn empty_database() -> String {
+/// `CREATE DATABASE name [TEMPLATE template]` on the test cluster; its URL.
+async fn create_database(name: &str, template: Option<&str>) -> String {
     let c = cluster();
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        NEXT_DB.fetch_add(1, Ordering::Relaxed)
-    );
     let admin = db::connect(&c.url("postgres"))
         .await
         .expect("connect to the test cluster");
+    let copy = template
+        .map(|t| format!(" TEMPLATE {t}"))
+        .unwrap_or_default();
     admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .batch_execute(&format!("CREATE DATABASE {name}{copy}"))
         .await
-        .expect("create database");
-    c.url(&name)
+        .unwrap_or_else(|e| panic!("create database {name}{copy}: {e}"));
+    c.url(name)
+}
+
+/// A database name no other test of this process has.
+fn fresh_name() -> String {
+    format!(
+        "t{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A new empty database on the test cluster; returns its URL.
+pub async fn empty_database() -> String {
+    create_database(&fresh_name(), None).await
 }
 
 /// A new database with `migrations` applied as `service`; returns its URL.
@@ -54,20 +66,7 @@ pub async fn empty_database() -> String {
 /// each test's database is a copy of it (`CREATE DATABASE … TEMPLATE …`).
 pub async fn database(service: &str, migrations: &[Migration]) -> String {
     let template = template(service, migrations).await;
-    let c = cluster();
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        NEXT_DB.fetch_add(1, Ordering::Relaxed)
-    );
-    let admin = db::connect(&c.url("postgres"))
-        .await
-        .expect("connect to the test cluster");
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-        .await
-        .expect("create database from the template");
-    c.url(&name)
+    create_database(&fresh_name(), Some(&template)).await
 }
 
 /// Templates made in this process, by service.
@@ -81,15 +80,8 @@ async fn template(service: &str, migrations: &[Migration]) -> String {
     );
     let mut made = TEMPLATES.lock().await;
     if !made.contains(&name) {
-        let c = cluster();
-        let admin = db::connect(&c.url("postgres"))
-            .await
-            .expect("connect to the test cluster");
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create the template database");
-        let mut client = db::connect(&c.url(&name))
+        let url = create_database(&name, None).await;
+        let mut client = db::connect(&url)
             .await
             .expect("connect to the template database");
         db::migrate(&mut client, service, migrations)
