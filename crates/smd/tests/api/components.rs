@@ -1,6 +1,7 @@
 //! State/Components through HTTP against real PostgreSQL.
 
 use crate::support::client;
+use crate::support::get_json;
 use crate::support::{check, row, Want};
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
@@ -12,12 +13,6 @@ async fn post_components(url: &str, body: Value) -> reqwest::Response {
         .send()
         .await
         .unwrap()
-}
-
-async fn get_json(url: String) -> (u16, Value) {
-    let res = client().get(url).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
 }
 
 #[tokio::test]

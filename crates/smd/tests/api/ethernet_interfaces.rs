@@ -1,16 +1,11 @@
 //! Inventory/EthernetInterfaces through HTTP against real PostgreSQL.
 
 use crate::support::client;
+use crate::support::get_json;
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
 
 const BASE: &str = "/hsm/v2/Inventory/EthernetInterfaces";
-
-async fn get_json(url: String) -> (u16, Value) {
-    let res = client().get(url).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn post_get_filter_patch_delete() {

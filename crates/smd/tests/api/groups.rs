@@ -1,14 +1,9 @@
 //! /groups, /memberships and the group/partition filters of State/Components.
 
+use crate::support::get_json;
 use crate::support::{client, send};
 use ochami_testkit::{spawn_smd, TestServer};
 use serde_json::{json, Value};
-
-async fn get_json(url: String) -> (u16, Value) {
-    let res = client().get(url).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
-}
 
 async fn components(smd: &TestServer, ids: &[&str]) {
     let comps: Vec<Value> = ids.iter().map(|id| json!({"ID": id})).collect();

@@ -1,6 +1,7 @@
 //! Inventory/Hardware, Inventory/HardwareByFRU and their History, through
 //! HTTP; and the hardware inventory magellan's payload creates.
 
+use crate::support::get;
 use crate::support::{check, row, Want};
 use crate::support::{client, send};
 use ochami_testkit::spawn_smd;
@@ -9,10 +10,6 @@ use serde_json::{json, Value};
 const HW: &str = "/hsm/v2/Inventory/Hardware";
 const FRU: &str = "/hsm/v2/Inventory/HardwareByFRU";
 const RFEP: &str = "/hsm/v2/Inventory/RedfishEndpoints";
-
-async fn get(url: String) -> (u16, Value) {
-    send(client().get(url)).await
-}
 
 fn ids(v: &Value) -> Vec<String> {
     v.as_array()

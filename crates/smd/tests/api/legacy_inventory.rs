@@ -2,16 +2,11 @@
 //! `Chassis`) creates the same rows as magellan's SchemaVersion-1 payload.
 
 use crate::support::client;
+use crate::support::get_json as get;
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
 
 const RFEP: &str = "/hsm/v2/Inventory/RedfishEndpoints";
-
-async fn get(url: String) -> (u16, Value) {
-    let res = client().get(url).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
-}
 
 const H: &str = "https://172.16.0.104:443";
 

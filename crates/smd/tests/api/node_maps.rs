@@ -1,15 +1,12 @@
 //! /Defaults/NodeMaps, and the defaults they give new nodes.
 
+use crate::support::get as get_json;
 use crate::support::{check, row, Want};
 use crate::support::{client, send};
 use ochami_testkit::spawn_smd;
 use serde_json::{json, Value};
 
 const BASE: &str = "/hsm/v2/Defaults/NodeMaps";
-
-async fn get_json(url: String) -> (u16, Value) {
-    send(client().get(url)).await
-}
 
 #[tokio::test]
 async fn node_maps_crud() {

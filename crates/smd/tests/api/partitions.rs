@@ -1,12 +1,9 @@
 //! /partitions: like groups, but a component is in at most one partition.
 
+use crate::support::get as get_json;
 use crate::support::{client, send};
 use ochami_testkit::{spawn_smd, TestServer};
 use serde_json::{json, Value};
-
-async fn get_json(url: String) -> (u16, Value) {
-    send(client().get(url)).await
-}
 
 async fn components(smd: &TestServer, ids: &[&str]) {
     let comps: Vec<Value> = ids.iter().map(|id| json!({"ID": id})).collect();

@@ -1,14 +1,11 @@
 //! /sysinfo/powermaps.
 
+use crate::support::get as get_json;
 use crate::support::{client, send};
 use ochami_testkit::spawn_smd;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const BASE: &str = "/hsm/v2/sysinfo/powermaps";
-
-async fn get_json(url: String) -> (u16, Value) {
-    send(client().get(url)).await
-}
 
 #[tokio::test]
 async fn power_maps_crud() {

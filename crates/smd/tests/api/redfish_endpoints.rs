@@ -2,17 +2,12 @@
 //! the ComponentEndpoints / ServiceEndpoints it feeds, through HTTP.
 
 use crate::support::client;
+use crate::support::get_json;
 use crate::support::{check, row, Want};
 use ochami_testkit::{spawn_smd, spawn_smd_with};
 use serde_json::{json, Value};
 
 const RFEP: &str = "/hsm/v2/Inventory/RedfishEndpoints";
-
-async fn get_json(url: String) -> (u16, Value) {
-    let res = client().get(url).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap())
-}
 
 fn nic(uri: &str, mac: &str, ip: &str, name: &str) -> Value {
     json!({"uri": uri, "mac": mac, "ip": ip, "name": name,

@@ -112,3 +112,15 @@ pub async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
     )
 }
+
+/// GET `url`: the status and the body, which must be JSON.
+pub async fn get_json(url: String) -> (u16, Value) {
+    let res = client().get(url).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+/// GET `url`: the status and the body as JSON (`null` when it is not JSON).
+pub async fn get(url: String) -> (u16, Value) {
+    send(client().get(url)).await
+}
